@@ -28,9 +28,9 @@ TRAINING_FONTS = {
     "SourceHanSansHWSC-VF.ttf": "ce562716d4a434e2756b6866f8ffb0c05b11caad",
 }
 # Open fallbacks shipped in fonts/: DejaVu Sans descends from Bitstream Vera, whose proportions are close to
-# Verdana's; Droid Sans Fallback covers CJK with TrueType outlines (reportlab cannot embed CFF fonts).
+# Verdana's; WenQuanYi Micro Hei covers CJK and Latin with TrueType outlines (reportlab cannot embed CFF).
 FALLBACK_EN = "DejaVuSans.ttf"
-FALLBACK_ZH = "DroidSansFallbackFull.ttf"
+FALLBACK_ZH = "wqy-microhei.ttc"  # face 0: WenQuanYi Micro Hei
 
 
 @dataclass(frozen=True)
