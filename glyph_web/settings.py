@@ -18,8 +18,9 @@ ENV_PREFIX = "GLYPH_"
 
 
 def _setting(default: Any, help: str, *, choices: tuple[str, ...] | None = None, flag: str | None = None,
-             kind: type = str) -> Any:
-    return field(default=default, metadata={"help": help, "choices": choices, "flag": flag, "kind": kind})
+             kind: type = str, metavar: str | None = None) -> Any:
+    return field(default=default, metadata={"help": help, "choices": choices, "flag": flag, "kind": kind,
+                                            "metavar": metavar})
 
 
 @dataclass
@@ -28,16 +29,17 @@ class Settings:
 
     render_config: str | None = _setting(
         None, "render config JSON in the official Glyph format (default: the official preset for --lang)",
-        flag="--config")
+        flag="--config", metavar="FILE")
     lang: str = _setting("auto", "render preset: en, zh, or auto (zh when the text holds CJK characters)",
                          choices=("auto", "en", "zh"))
     dpi: float | None = _setting(None, "render resolution in dots per inch (the official demo offers 72 and 96)",
-                                 kind=float)
+                                 kind=float, metavar="N")
     newline: str | None = _setting(
         None, "how line breaks appear on the page: br (a line break) or marker (a red \\n, the official "
         "demo's 'no newlines' style); default: the config's newline-markup", choices=("br", "marker"))
     engine: str = _setting("reference", "render engine", choices=("reference",))
-    fonts_dir: str | None = _setting(None, "folder searched for fonts by file name (default: the project's fonts/)")
+    fonts_dir: str | None = _setting(None, "folder searched for fonts by file name (default: the project's fonts/)",
+                                     metavar="DIR")
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser, names: tuple[str, ...]) -> None:
@@ -51,7 +53,7 @@ class Settings:
             default = f.default if f.default is not MISSING else None
             shown = "" if default is None else f" (default: {default})"
             parser.add_argument(flag, dest=name, default=None, choices=meta["choices"],
-                                type=meta["kind"], metavar=None if meta["choices"] else name.upper(),
+                                type=meta["kind"], metavar=meta["metavar"],
                                 help=f"{meta['help']}{shown}; env {env}")
 
     @classmethod
