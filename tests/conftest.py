@@ -1,0 +1,62 @@
+"""Shared fixtures: the reference kit (optional), fonts, and a pixel comparison that explains failures."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FONTS = ROOT / "fonts"
+# The reference kit lives beside the checkout, never in it; tests that need it skip on a bare clone.
+REFERENCE = ROOT.parent / "shared" / "glyph-reference"
+DEJAVU = FONTS / "DejaVuSans.ttf"
+MICROHEI = FONTS / "wqy-microhei.ttc"  # a TrueType collection: Micro Hei (0), Micro Hei Mono (1)
+
+
+@pytest.fixture
+def reference() -> Path:
+    if not (REFERENCE / "Little_Red_Riding_Hood.png").is_file():
+        pytest.skip(f"the Glyph reference kit is not at {REFERENCE} (a bare clone has no ../shared)")
+    return REFERENCE
+
+
+@pytest.fixture
+def verdana(reference) -> Path:
+    return reference / "Verdana.ttf"
+
+
+@pytest.fixture
+def official_en(reference) -> dict:
+    return json.loads((reference / "config_en.json").read_text())
+
+
+@pytest.fixture
+def empty_fonts_dir(tmp_path) -> Path:
+    """A fonts folder holding only the shipped fallbacks (no training fonts)."""
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    shutil.copy(DEJAVU, folder)
+    shutil.copy(MICROHEI, folder)
+    return folder
+
+
+def assert_same_pages(ours, theirs, max_mean_diff: float = 0.0) -> None:
+    """Same page count, same sizes, and a mean absolute grey difference of at most max_mean_diff per page."""
+    assert len(ours) == len(theirs), f"{len(ours)} pages, official pipeline made {len(theirs)}"
+    for number, (a, b) in enumerate(zip(ours, theirs), 1):
+        assert a.size == b.size, f"page {number}: size {a.size}, official {b.size}"
+        diff = np.abs(np.asarray(a.convert("L"), float) - np.asarray(b.convert("L"), float)).mean()
+        assert diff <= max_mean_diff, f"page {number}: mean grey difference {diff:.3f}"
+        if max_mean_diff == 0:
+            assert np.array_equal(np.asarray(a.convert("RGB")), np.asarray(b.convert("RGB"))), \
+                f"page {number}: RGB pixels differ"
+
+
+def ink_columns(img, tolerance: int = 5) -> np.ndarray:
+    """Indices of columns holding ink (pixels away from the background), as auto-crop sees them."""
+    grey = np.asarray(img.convert("L"), float)
+    return np.flatnonzero((np.abs(grey - grey[0, 0]) > tolerance).any(axis=0))

@@ -1,0 +1,158 @@
+"""`python -m glyph_web render`: files, the JSON line, exit codes, one-line errors, light imports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import DEJAVU, ROOT
+
+
+def run(*args, stdin: bytes | None = None, env: dict | None = None, cwd: Path = ROOT):
+    return subprocess.run([sys.executable, "-m", "glyph_web", *map(str, args)], input=stdin,
+                          capture_output=True, cwd=cwd, env={**os.environ, **(env or {})}, timeout=120)
+
+
+@pytest.fixture
+def en_config(tmp_path, reference):
+    """config_en.json exactly as shipped, with its font path pointed at the kit's Verdana."""
+    cfg = json.loads((reference / "config_en.json").read_text())
+    cfg["font-path"] = str((reference / "Verdana.ttf").resolve())
+    path = tmp_path / "config_en.json"
+    path.write_text(json.dumps(cfg))
+    return path
+
+
+def test_render_reproduces_the_official_page(tmp_path, reference, en_config):
+    out = tmp_path / "pages"
+    proc = run("render", reference / "input.txt", "--config", en_config, "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.decode().splitlines()
+    assert len(lines) == 1
+    summary = json.loads(lines[0])
+    assert summary["pages"] == 1 and summary["characters"] == 4820
+    assert summary["page_sizes"] == [[589, 566]] and summary["visual_tokens"] == [420]
+    assert summary["warnings"] == [] and summary["seconds"] > 0
+    assert sorted(p.name for p in out.iterdir()) == ["page_001.png"]
+    ours = np.asarray(Image.open(out / "page_001.png").convert("RGB"))
+    official = np.asarray(Image.open(reference / "Little_Red_Riding_Hood.png").convert("RGB"))
+    assert np.array_equal(ours, official)
+
+
+def test_render_without_training_font_warns_and_names_the_font(tmp_path, empty_fonts_dir):
+    src = tmp_path / "in.txt"
+    src.write_text("Quarterly report\n" * 50, encoding="utf-8")
+    proc = run("render", src, "--out", tmp_path / "o", "--fonts-dir", empty_fonts_dir)
+    assert proc.returncode == 0
+    summary = json.loads(proc.stdout)
+    assert Path(summary["font"]).name == "DejaVuSans.ttf"
+    assert any("DejaVuSans.ttf" in w and "less accurate" in w for w in summary["warnings"])
+    assert b"warning: Font Verdana.ttf was not found" in proc.stderr
+
+
+def test_render_options_dpi_newline_lang_and_stdin(tmp_path, empty_fonts_dir):
+    out = tmp_path / "o"
+    text = "第一行\n第二行\n第三行".encode()
+    proc = run("render", "-", "--out", out, "--dpi", "96", "--newline", "marker",
+               stdin=text, env={"GLYPH_FONTS_DIR": str(empty_fonts_dir)})
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["dpi"] == 96 and summary["characters"] == 11
+    assert Path(summary["font"]).name == "wqy-microhei.ttc"  # auto picked zh; its font is missing -> fallback
+    px = np.asarray(Image.open(out / "page_001.png")).astype(int)
+    assert ((px[..., 0] > 200) & (px[..., 1] < 100)).sum() > 20  # red newline markers
+
+
+def test_environment_variables_set_defaults_and_flags_win(tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("hello world", encoding="utf-8")
+    by_env = json.loads(run("render", src, "--out", tmp_path / "a", env={"GLYPH_DPI": "96"}).stdout)
+    by_flag = json.loads(run("render", src, "--out", tmp_path / "b", "--dpi", "72",
+                             env={"GLYPH_DPI": "96"}).stdout)
+    assert (by_env["dpi"], by_flag["dpi"]) == (96, 72)
+    bad = run("render", src, "--out", tmp_path / "c", env={"GLYPH_LANG": "fr"})
+    assert bad.returncode == 2 and b"GLYPH_LANG='fr' is not valid" in bad.stderr
+
+
+def test_stale_pages_are_replaced(tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    for name in ("page_001.png", "page_002.png", "page_003.png", "notes.txt"):
+        (out / name).write_bytes(b"old")
+    src = tmp_path / "in.txt"
+    src.write_text("one short page", encoding="utf-8")
+    assert run("render", src, "--out", out).returncode == 0
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "page_001.png"]
+
+
+def test_crlf_file_renders_like_lf(tmp_path):
+    (tmp_path / "crlf.txt").write_bytes(b"\xef\xbb\xbfline one\r\nline two\r\n")
+    (tmp_path / "lf.txt").write_bytes(b"line one\nline two\n")
+    for name in ("crlf", "lf"):
+        assert run("render", tmp_path / f"{name}.txt", "--out", tmp_path / name).returncode == 0
+    a = np.asarray(Image.open(tmp_path / "crlf" / "page_001.png"))
+    b = np.asarray(Image.open(tmp_path / "lf" / "page_001.png"))
+    assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("make_args, words", [
+    (lambda t: ["render", t / "absent.txt", "--out", t / "o"], "absent.txt does not exist"),
+    (lambda t: ["render", t, "--out", t / "o"], "is a folder"),
+    (lambda t: ["render", t / "latin1.txt", "--out", t / "o"], "is not UTF-8 text"),
+    (lambda t: ["render", t / "empty.txt", "--out", t / "o"], "no text to render"),
+    (lambda t: ["render", t / "ok.txt", "--out", t / "o", "--dpi", "abc"], "invalid float value"),
+    (lambda t: ["render", t / "ok.txt", "--out", t / "o", "--dpi", "5000"], "between 18 and 600"),
+    (lambda t: ["render", t / "ok.txt", "--out", t / "o", "--lang", "fr"], "invalid choice"),
+    (lambda t: ["render", t / "ok.txt"], "--out"),
+    (lambda t: ["render", t / "ok.txt", "--out", t / "o", "--config", t / "none.json"], "does not exist"),
+    (lambda t: ["render", t / "ok.txt", "--out", t / "o", "--config", t / "bad.json"], "must be a number"),
+    (lambda t: ["render", t / "ok.txt", "--out", t / "o", "--config", t / "bad.json", "--lang", "en"],
+     "either --config or --lang"),
+    (lambda t: ["render", t / "ok.txt", "--out", t / "ok.txt"], "Cannot write the pages"),
+    (lambda t: ["render", t / "ok.txt", "--out", t / "o", "--engine", "turbo"], "invalid choice"),
+    (lambda t: ["frobnicate"], "invalid choice"),
+])
+def test_bad_input_is_one_line_on_stderr_and_exit_2(tmp_path, make_args, words):
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
+    (tmp_path / "empty.txt").write_text("  \n")
+    (tmp_path / "ok.txt").write_text("fine")
+    (tmp_path / "bad.json").write_text(json.dumps({"margin-x": "ten", "font-path": str(DEJAVU)}))
+    proc = run(*make_args(tmp_path))
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert words in err and "Traceback" not in err
+    assert proc.stdout == b""
+
+
+def test_render_imports_nothing_heavy(tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("light", encoding="utf-8")
+    code = ("import sys; from glyph_web.cli import main; "
+            f"rc = main(['render', {str(src)!r}, '--out', {str(tmp_path / 'o')!r}]); "
+            "heavy = sorted(m for m in ('torch', 'transformers', 'gradio', 'accelerate') if m in sys.modules); "
+            "print(heavy, file=sys.stderr); sys.exit(rc or (3 if heavy else 0))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip().endswith(b"[]")
+
+
+def test_console_script_is_installed():
+    exe = Path(sys.executable).parent / "glyph-web"
+    if not exe.exists():
+        pytest.skip("glyph-web is not installed in this environment (scripts/test.sh installs it)")
+    proc = subprocess.run([exe, "--version"], capture_output=True, timeout=30)
+    assert proc.returncode == 0 and proc.stdout.startswith(b"glyph-web ")
+
+
+def test_readme_command_help_is_current():
+    proc = subprocess.run([sys.executable, ROOT / "scripts" / "update_readme.py", "--check"], capture_output=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr.decode()
