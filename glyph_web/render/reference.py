@@ -12,26 +12,18 @@ from __future__ import annotations
 
 import io
 import logging
-import os
-import re
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 
 from PIL import Image
 
-from glyph_web.errors import RenderError
+from glyph_web import poppler
+from glyph_web.errors import PageLimitError, RenderError
 from glyph_web.render.config import RenderConfig, has_cjk
 from glyph_web.render.fonts import ResolvedFont, load_ttfont
 from glyph_web.render.markup import paragraph_markups
 
 logger = logging.getLogger(__name__)
 
-PDFTOPPM = "pdftoppm"
 PAGES_PER_WORKER = 4  # below this, a second pdftoppm process costs more than it saves
-_INSTALL_HINT = ("install poppler (Debian/Ubuntu: `sudo apt-get install poppler-utils`; macOS: "
-                 "`brew install poppler`), or run `bash scripts/test.sh` once, which installs it")
 _ALIGN = {"LEFT": 0, "CENTER": 1, "RIGHT": 2, "JUSTIFY": 4}  # reportlab.lib.enums TA_*
 
 
@@ -40,10 +32,13 @@ class ReferenceEngine:
 
     name = "reference"
 
-    def rasterize(self, text: str, config: RenderConfig, font: ResolvedFont) -> list[Image.Image]:
-        """Raw RGB pages at the config's DPI, before scaling and cropping."""
+    def rasterize(self, text: str, config: RenderConfig, font: ResolvedFont,
+                  max_pages: int | None = None) -> list[Image.Image]:
+        """Raw RGB pages at the config's DPI, before scaling and cropping; PageLimitError past max_pages."""
         pdf, pages = build_pdf(text, config, font)
-        return rasterize_pdf(pdf, pages, config.dpi)
+        if max_pages is not None and pages > max_pages:
+            raise PageLimitError(pages, max_pages)
+        return poppler.rasterize(pdf, config.dpi, poppler.split_range(pages, PAGES_PER_WORKER), RenderError)
 
 
 def build_pdf(text: str, config: RenderConfig, font: ResolvedFont) -> tuple[bytes, int]:
@@ -97,47 +92,6 @@ def build_pdf(text: str, config: RenderConfig, font: ResolvedFont) -> tuple[byte
         raise RenderError(f"The text does not fit the page layout ({_first_line(exc)}); use a smaller "
                           f"font-size, line-height or margins.") from None
     return buf.getvalue(), doc.page
-
-
-def rasterize_pdf(pdf: bytes, pages: int, dpi: float) -> list[Image.Image]:
-    """Every page of the PDF as an RGB image, rendered by pdftoppm."""
-    exe = shutil.which(PDFTOPPM)
-    if exe is None:
-        raise RenderError(f"poppler's {PDFTOPPM} is not installed, and rendering needs it: {_INSTALL_HINT}.")
-    workers = max(1, min(os.cpu_count() or 1, pages // PAGES_PER_WORKER))
-    bounds = [(pages * k // workers + 1, pages * (k + 1) // workers) for k in range(workers)]
-    with tempfile.TemporaryDirectory(prefix="glyph-render-") as tmp:
-        src = Path(tmp) / "doc.pdf"
-        src.write_bytes(pdf)
-        procs = [
-            subprocess.Popen([exe, "-r", _num(dpi), "-f", str(first), "-l", str(last), str(src),
-                              str(Path(tmp) / f"part{k}")],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            for k, (first, last) in enumerate(bounds)
-        ]
-        errors = [proc.communicate()[1] for proc in procs]
-        failed = [(proc.returncode, err) for proc, err in zip(procs, errors) if proc.returncode != 0]
-        if failed:
-            code, err = failed[0]
-            detail = err.decode(errors="replace").strip().splitlines()[-1:] or [f"exit code {code}"]
-            raise RenderError(f"{PDFTOPPM} could not rasterise the pages ({detail[0]}).")
-        files = sorted(Path(tmp).glob("part*.ppm"), key=_page_number)
-        images = []
-        for path in files:
-            with Image.open(path) as img:
-                images.append(img.convert("RGB"))
-    if len(images) != pages:
-        raise RenderError(f"{PDFTOPPM} produced {len(images)} pages instead of {pages}.")
-    return images
-
-
-def _page_number(path: Path) -> int:
-    # pdftoppm names pages part<k>-<n>.ppm, zero-padded to the document's page count
-    return int(re.search(r"-(\d+)\.ppm$", path.name).group(1))
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _first_line(exc: Exception) -> str:
