@@ -16,3 +16,18 @@ class ConfigError(GlyphError):
 
 class RenderError(GlyphError):
     """Text could not be rendered into pages (missing tool, unreadable font, bad text)."""
+
+
+class DocumentError(GlyphError):
+    """An upload cannot be used: unsupported, damaged, protected, or over a limit. Names the file."""
+
+
+class PageLimitError(RenderError):
+    """The pages would exceed the page limit; raised before the work that would make them."""
+
+    def __init__(self, pages: int, limit: int, estimated: bool = False):
+        self.pages, self.limit = pages, limit
+        count = f"about {pages}" if estimated else str(pages)
+        super().__init__(f"This would make {count} pages, over the limit of {limit} pages that one GPU is set "
+                         f"to read. Use a shorter document or part of it, or raise the limit with --max-pages "
+                         f"or GLYPH_MAX_PAGES.")

@@ -12,6 +12,7 @@ import os
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Mapping
 
+from glyph_web.documents.model import Limits
 from glyph_web.errors import ConfigError
 
 ENV_PREFIX = "GLYPH_"
@@ -40,6 +41,24 @@ class Settings:
     engine: str = _setting("reference", "render engine", choices=("reference",))
     fonts_dir: str | None = _setting(None, "folder searched for fonts by file name (default: the project's fonts/)",
                                      metavar="DIR")
+    max_upload_mb: float = _setting(Limits.max_upload_mb, "largest file accepted, in MB", kind=float, metavar="MB")
+    max_pages: int = _setting(Limits.max_pages, "most pages the model is given for one conversation (rendered and image "
+                                   "pages together)", kind=int, metavar="N")
+    docx_max_unpacked_mb: float = _setting(Limits.docx_max_unpacked_mb, "largest size a Word file may unpack to, in MB (zip-bomb guard)",
+                                           kind=float, metavar="MB")
+    image_max_pixels: int = _setting(Limits.image_max_pixels, "image pages (pictures, scans) are scaled down to at most "
+                                     "this many pixels", kind=int, metavar="N")
+
+    def __post_init__(self) -> None:
+        for name in ("max_upload_mb", "max_pages", "docx_max_unpacked_mb", "image_max_pixels"):
+            if getattr(self, name) <= 0:
+                flag = "--" + name.replace("_", "-")
+                raise ConfigError(f"{flag} (GLYPH_{name.upper()}) must be greater than 0.")
+
+    def limits(self) -> Limits:
+        """The documents stage's Limits from these settings."""
+        return Limits(max_upload_mb=self.max_upload_mb, max_pages=self.max_pages,
+                      docx_max_unpacked_mb=self.docx_max_unpacked_mb, image_max_pixels=self.image_max_pixels)
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser, names: tuple[str, ...]) -> None:

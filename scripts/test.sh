@@ -16,8 +16,8 @@ stamp=.venv/.glyph-web-installed
 want=$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "test.sh: installing Python packages" >&2
-    .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt "pytest>=8"
-    .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
+    .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"  # glyph-web command, test tools
     echo "$want" > "$stamp"
 fi
 

@@ -105,8 +105,8 @@ def test_crlf_file_renders_like_lf(tmp_path):
 @pytest.mark.parametrize("make_args, words", [
     (lambda t: ["render", t / "absent.txt", "--out", t / "o"], "absent.txt does not exist"),
     (lambda t: ["render", t, "--out", t / "o"], "is a folder"),
-    (lambda t: ["render", t / "latin1.txt", "--out", t / "o"], "is not UTF-8 text"),
-    (lambda t: ["render", t / "empty.txt", "--out", t / "o"], "no text to render"),
+    (lambda t: ["render", t / "binary.txt", "--out", t / "o"], "looks like binary data"),
+    (lambda t: ["render", t / "empty.txt", "--out", t / "o"], "nothing to show"),
     (lambda t: ["render", t / "ok.txt", "--out", t / "o", "--dpi", "abc"], "invalid float value"),
     (lambda t: ["render", t / "ok.txt", "--out", t / "o", "--dpi", "5000"], "between 18 and 600"),
     (lambda t: ["render", t / "ok.txt", "--out", t / "o", "--lang", "fr"], "invalid choice"),
@@ -120,7 +120,7 @@ def test_crlf_file_renders_like_lf(tmp_path):
     (lambda t: ["frobnicate"], "invalid choice"),
 ])
 def test_bad_input_is_one_line_on_stderr_and_exit_2(tmp_path, make_args, words):
-    (tmp_path / "latin1.txt").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 4)
     (tmp_path / "empty.txt").write_text("  \n")
     (tmp_path / "ok.txt").write_text("fine")
     (tmp_path / "bad.json").write_text(json.dumps({"margin-x": "ten", "font-path": str(DEJAVU)}))
@@ -156,3 +156,91 @@ def test_readme_command_help_is_current():
     proc = subprocess.run([sys.executable, ROOT / "scripts" / "update_readme.py", "--check"], capture_output=True,
                           timeout=60)
     assert proc.returncode == 0, proc.stderr.decode()
+
+
+# --- extract, and render with documents ------------------------------------------------------------------
+
+
+def test_extract_prints_the_text_the_model_will_see(tmp_path):
+    import docgen
+
+    (tmp_path / "a.pdf").write_bytes(docgen.pdf(["Quarterly revenue rose 12%.", b"scan"]))
+    (tmp_path / "b.txt").write_bytes("备注：以上数据未经审计。".encode("gb18030"))
+    proc = run("extract", tmp_path / "a.pdf", tmp_path / "b.txt")
+    assert proc.returncode == 0, proc.stderr
+    # the scan sits between the two texts, so their parts are joined by one newline
+    assert proc.stdout.decode() == ("===== a.pdf =====\nQuarterly revenue rose 12%.\n"
+                                    "===== b.txt =====\n备注：以上数据未经审计。\n")
+    err = proc.stderr.decode()
+    assert "note: a.pdf, page 2 is passed on as an image" in err
+    assert "warning: b.txt is not UTF-8; it was read as GB18030." in err
+
+
+def test_extract_json(tmp_path):
+    import docgen
+
+    (tmp_path / "s.pdf").write_bytes(docgen.pdf(["Intro", b"scan"]))
+    proc = run("extract", tmp_path / "s.pdf", "--json")
+    assert proc.returncode == 0
+    out = json.loads(proc.stdout)
+    assert out["text"] == "Intro" and out["characters"] == 5
+    assert out["image_pages"] == ["s.pdf, page 2"]
+    (doc,) = out["documents"]
+    assert doc["name"] == "s.pdf" and doc["type"] == "pdf" and doc["image_pages"] == 1 and len(doc["sha256"]) == 64
+
+
+def test_render_a_scanned_pdf_gives_its_page_images(tmp_path):
+    import docgen
+
+    (tmp_path / "scan.pdf").write_bytes(docgen.pdf([b"scan", b"scan"]))
+    proc = run("render", tmp_path / "scan.pdf", "--out", tmp_path / "o")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["pages"] == 2 and summary["characters"] == 0
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["page_001.png", "page_002.png"]
+    w, h = summary["page_sizes"][0]
+    assert abs(w / h - 595 / 842) < 0.01  # the scan's own page shape, not a cropped text page
+
+
+@pytest.mark.parametrize("files, extra, words", [
+    ({"x.bin": bytes(range(256)) * 4}, [], "looks like binary data"),
+    ({"locked.pdf": "locked"}, [], "locked.pdf is password-protected"),
+    ({"big.txt": b"x" * 3000}, ["--max-upload-mb", "0.001"], "over the upload limit of 0.001 MB"),
+    ({"a.txt": b"ok"}, ["--max-pages", "0"], "--max-pages (GLYPH_MAX_PAGES) must be greater than 0"),
+    ({"s.xlsx": "xlsx"}, [], "s.xlsx is an Excel workbook"),
+])
+@pytest.mark.parametrize("command", ["extract", "render"])
+def test_bad_documents_are_one_line_and_exit_2(tmp_path, command, files, extra, words):
+    import docgen
+
+    made = {"locked": lambda: docgen.encrypt(docgen.pdf(["s"]), "pw"),
+            "xlsx": lambda: _zip_bytes({"xl/workbook.xml": b"<x/>"})}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(made[data]() if isinstance(data, str) else data)
+    args = [command, *(tmp_path / n for n in files), *extra]
+    if command == "render":
+        args += ["--out", tmp_path / "o"]
+    proc = run(*args)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert len(err.strip().splitlines()) == 1 and words in err and "Traceback" not in err
+
+
+def test_render_page_limit_is_one_line_and_exit_2(tmp_path):
+    (tmp_path / "a.txt").write_bytes(b"y " * 50000)
+    proc = run("render", tmp_path / "a.txt", "--out", tmp_path / "o", "--max-pages", "1")
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and len(err.strip().splitlines()) == 1
+    assert "pages, over the limit of 1 pages" in err and "--max-pages or GLYPH_MAX_PAGES" in err
+    assert not (tmp_path / "o").exists()
+
+
+def _zip_bytes(members):
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()

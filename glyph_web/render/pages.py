@@ -15,7 +15,8 @@ from typing import Protocol
 
 from PIL import Image
 
-from glyph_web.errors import ConfigError, RenderError
+from glyph_web.documents.model import Document, ImagePart
+from glyph_web.errors import ConfigError, PageLimitError, RenderError
 from glyph_web.render.config import RenderConfig
 from glyph_web.render.crop import finish_pages
 from glyph_web.render.fonts import ResolvedFont, missing_characters, resolve_font
@@ -24,12 +25,16 @@ from glyph_web.render.tokens import visual_tokens
 logger = logging.getLogger(__name__)
 
 MAX_MISSING_SHOWN = 8
+# No page holds more characters than this at the official layout (a line of 'i' is ~250): longer texts are
+# refused by the page limit before any layout work.
+MAX_CHARS_PER_PAGE = 30_000
 
 
 class Engine(Protocol):
     name: str
 
-    def rasterize(self, text: str, config: RenderConfig, font: ResolvedFont) -> list[Image.Image]: ...
+    def rasterize(self, text: str, config: RenderConfig, font: ResolvedFont,
+                  max_pages: int | None = None) -> list[Image.Image]: ...
 
 
 def _engines() -> dict[str, type]:
@@ -96,8 +101,12 @@ class RenderedPages:
 
 
 def render_text(text: str, config: RenderConfig | None = None, *, lang: str = "auto",
-                engine: str = "reference", fonts_dir: Path | None = None) -> RenderedPages:
-    """Render text into Glyph pages. Without a config, the official preset for `lang` is used."""
+                engine: str = "reference", fonts_dir: Path | None = None,
+                max_pages: int | None = None) -> RenderedPages:
+    """Render text into Glyph pages. Without a config, the official preset for `lang` is used.
+
+    With max_pages, a text that would make more pages is refused (PageLimitError) before it is rasterised.
+    """
     if not isinstance(text, str):
         raise RenderError("Only text can be rendered.")
     if not text.strip():
@@ -105,6 +114,8 @@ def render_text(text: str, config: RenderConfig | None = None, *, lang: str = "a
     engines = _engines()
     if engine not in engines:
         raise ConfigError(f"Unknown render engine {engine!r}: use one of {', '.join(engines)}.")
+    if max_pages is not None and len(text) > max_pages * MAX_CHARS_PER_PAGE:
+        raise PageLimitError(len(text) // MAX_CHARS_PER_PAGE, max_pages, estimated=True)
     started = time.perf_counter()
     config = config or RenderConfig.for_text(text, lang)
     font = resolve_font(config, text, fonts_dir)
@@ -114,7 +125,7 @@ def render_text(text: str, config: RenderConfig | None = None, *, lang: str = "a
         shown = " ".join(missing[:MAX_MISSING_SHOWN]) + (" ..." if len(missing) > MAX_MISSING_SHOWN else "")
         warnings.append(f"{len(missing)} distinct characters are not in font {font.path.name} and show as "
                         f"blank boxes: {shown}")
-    raw = engines[engine]().rasterize(text, config, font)
+    raw = engines[engine]().rasterize(text, config, font, max_pages)
     images = finish_pages(raw, config)
     seconds = time.perf_counter() - started
     for warning in warnings:
@@ -122,3 +133,38 @@ def render_text(text: str, config: RenderConfig | None = None, *, lang: str = "a
     logger.info("rendered %d characters into %d pages in %.2fs (%s)", len(text), len(images), seconds, engine)
     return RenderedPages(images=images, config=config, engine=engine, font=font, characters=len(text),
                          seconds=seconds, warnings=warnings)
+
+
+def render_document(doc: Document, config: RenderConfig | None = None, *, lang: str = "auto",
+                    engine: str = "reference", fonts_dir: Path | None = None,
+                    max_pages: int | None = None) -> RenderedPages:
+    """All pages of a Document in reading order: its text parts rendered, its image parts passed on as they are.
+
+    One config serves every text part (chosen from the whole text when not given), so pages look alike.
+    max_pages bounds rendered and image pages together.
+    """
+    started = time.perf_counter()
+    config = config or RenderConfig.for_text(doc.text, lang)
+    images: list[Image.Image] = []
+    warnings: list[str] = list(doc.warnings)
+    font = None
+    for part in doc.parts:
+        left = None if max_pages is None else max_pages - len(images)
+        if isinstance(part, ImagePart):
+            if left is not None and left < 1:
+                raise PageLimitError(len(images) + 1, max_pages)
+            images.append(part.image)
+        elif part.text.strip():
+            try:
+                chunk = render_text(part.text, config, engine=engine, fonts_dir=fonts_dir, max_pages=left)
+            except PageLimitError as exc:  # count the pages made so far too
+                raise PageLimitError(exc.pages + len(images), max_pages, estimated=True) from None
+            images.extend(chunk.images)
+            font = chunk.font
+            warnings.extend(w for w in chunk.warnings if w not in warnings)
+    if not images:
+        raise RenderError(f"{doc.name} has nothing to show: no text and no page images.")
+    if font is None:  # image pages only: report the font a text part would have used
+        font = resolve_font(config, doc.text, fonts_dir)
+    return RenderedPages(images=images, config=config, engine=engine, font=font, characters=doc.characters,
+                         seconds=time.perf_counter() - started, warnings=warnings)

@@ -1,0 +1,179 @@
+"""Uploads -> Document: text in reading order and page images that need no rendering. No torch, no gradio.
+
+The file type is decided by content (magic bytes), not by the name: a renamed executable is refused, a PDF
+saved as .txt is read as a PDF. Every refusal is a DocumentError whose message names the file and says what
+to do; a limit's refusal names the limit and how to raise it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import zipfile
+from pathlib import Path, PurePath
+
+from glyph_web.documents.model import Document, ImagePart, Limits, Part, TextPart, MB
+from glyph_web.errors import DocumentError
+
+__all__ = ["Document", "DocumentError", "ImagePart", "Limits", "TextPart", "combine", "load_bytes", "load_file",
+           "load_files", "sniff"]
+
+logger = logging.getLogger(__name__)
+
+# kind -> extensions that announce it; used only to mention a mismatch, never to decide
+EXTENSIONS = {"pdf": {".pdf"}, "docx": {".docx"}, "text": {".txt", ".md", ".markdown", ".text"},
+              "image": {".png", ".jpg", ".jpeg", ".webp"}}
+_KNOWN_EXTENSIONS = set().union(*EXTENSIONS.values())
+# magic bytes -> (what the file is, what to do instead)
+_REFUSED_MAGIC = (
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Microsoft Office file (.doc, .xls or .ppt)",
+     "save it as .docx or PDF"),
+    (b"GIF8", "a GIF image", "convert it to PNG"),
+    (b"BM", "a BMP image", "convert it to PNG"),
+    (b"II*\x00", "a TIFF image", "convert it to PNG or PDF"),
+    (b"MM\x00*", "a TIFF image", "convert it to PNG or PDF"),
+    (b"{\\rtf", "an RTF document", "save it as .docx or PDF"),
+    (b"\x1f\x8b", "a gzip archive", "unpack it first"),
+    (b"Rar!", "a RAR archive", "unpack it first"),
+    (b"7z\xbc\xaf", "a 7-Zip archive", "unpack it first"),
+    (b"\x7fELF", "a program", "upload a document"),
+    (b"MZ", "a program", "upload a document"),
+)
+SET_HEADER = "===== {name} ====="
+
+
+def sniff(data: bytes, name: str = "The file") -> str:
+    """'pdf', 'docx', 'image' or 'text' from the content; DocumentError naming the file for anything else."""
+    head = data[:1024]
+    if b"%PDF-" in head:
+        return "pdf"
+    if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        return "image"
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _zip_kind(data, name)
+    if head[4:8] == b"ftyp":
+        raise _unsupported(name, "a HEIC/AVIF photo or a video", "convert it to PNG or JPEG")
+    for magic, what, todo in _REFUSED_MAGIC:
+        if head.startswith(magic) and not (magic in (b"BM", b"MZ") and _looks_textual(head)):
+            raise _unsupported(name, what, todo)
+    return "text"
+
+
+def load_bytes(data: bytes, name: str, limits: Limits | None = None, password: str | None = None) -> Document:
+    """One uploaded file as a Document. `name` is only shown to people (and says nothing about the type)."""
+    limits = limits or Limits()
+    name = PurePath(name).name or "upload"
+    _check_size(len(data), name, limits)
+    if not data:
+        raise DocumentError(f"{name} is empty.")
+    kind = sniff(data, name)
+    doc = _load(kind, data, name, limits, password)
+    ext = PurePath(name).suffix.lower()
+    if ext in _KNOWN_EXTENSIONS and ext not in EXTENSIONS[kind]:  # any other text file (.csv, .log) is welcome
+        doc.warnings.insert(0, f"{name} is not what its name says; it was read as {_KIND_NAMES[kind]}.")
+    image_pages = sum(isinstance(p, ImagePart) for p in doc.parts)
+    if image_pages > limits.max_pages:
+        raise DocumentError(f"{name} has {image_pages} image pages, over the limit of {limits.max_pages} pages; "
+                            f"raise it with --max-pages or GLYPH_MAX_PAGES.")
+    return doc
+
+
+def load_file(path: str | Path, limits: Limits | None = None, password: str | None = None) -> Document:
+    """A file on disk as a Document; its size is checked before it is read."""
+    limits = limits or Limits()
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise DocumentError(f"{path.name} is a folder, not a document.")
+        _check_size(size, path.name, limits)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DocumentError(f"{path} does not exist.") from None
+    except PermissionError:
+        raise DocumentError(f"{path} cannot be read: permission denied.") from None
+    except OSError as exc:
+        raise DocumentError(f"{path} cannot be read: {exc.strerror or exc}.") from None
+    return load_bytes(data, path.name, limits, password)
+
+
+def load_files(paths: list[str | Path], limits: Limits | None = None, password: str | None = None) -> Document:
+    """Several files as one context (see combine); a single file as itself."""
+    if not paths:
+        raise DocumentError("No document was given.")
+    return combine([load_file(p, limits, password) for p in paths])
+
+
+def combine(docs: list[Document]) -> Document:
+    """One multi-document context: each document's text is headed by its file name, in the order given."""
+    if len(docs) == 1:
+        return docs[0]
+    parts: list[Part] = []
+    warnings: list[str] = []
+    for doc in docs:
+        header = SET_HEADER.format(name=doc.name)
+        body = list(doc.parts)
+        if body and isinstance(body[0], TextPart):
+            body[0] = TextPart(f"{header}\n{body[0].text}")
+        else:
+            body.insert(0, TextPart(header))
+        for part in body:
+            if parts and isinstance(part, TextPart) and isinstance(parts[-1], TextPart):
+                parts[-1] = TextPart(f"{parts[-1].text}\n\n{part.text}")
+            else:
+                parts.append(part)
+        warnings.extend(doc.warnings)
+    sha = hashlib.sha256("\n".join(f"{d.name}\0{d.sha256}" for d in docs).encode()).hexdigest()
+    return Document(name=f"{len(docs)} documents", kind="set", parts=parts, sha256=sha, warnings=warnings)
+
+
+_KIND_NAMES = {"pdf": "a PDF", "docx": "a Word document", "text": "text", "image": "an image"}
+
+
+def _load(kind: str, data: bytes, name: str, limits: Limits, password: str | None) -> Document:
+    if kind == "pdf":
+        from glyph_web.documents.pdf import load_pdf
+        return load_pdf(data, name, limits, password)
+    if kind == "docx":
+        from glyph_web.documents.docx import load_docx
+        return load_docx(data, name, limits)
+    if kind == "image":
+        from glyph_web.documents.images import load_image
+        return load_image(data, name, limits)
+    from glyph_web.documents.text import load_text
+    return load_text(data, name)
+
+
+def _check_size(size: int, name: str, limits: Limits) -> None:
+    if size > limits.max_upload_bytes:
+        raise DocumentError(f"{name} is {size / MB:.1f} MB, over the upload limit of {limits.max_upload_mb:g} MB; "
+                            f"raise it with --max-upload-mb or GLYPH_MAX_UPLOAD_MB.")
+
+
+def _zip_kind(data: bytes, name: str) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+    except Exception:  # zipfile raises several types for a cut or corrupt archive
+        raise DocumentError(f"{name} is a damaged ZIP or Word file (did it download completely?); download or "
+                            f"save it again.") from None
+    if "word/document.xml" in names:
+        return "docx"
+    if any(n.startswith("xl/") for n in names):
+        raise _unsupported(name, "an Excel workbook", "export the sheet as PDF or paste its text")
+    if any(n.startswith("ppt/") for n in names):
+        raise _unsupported(name, "a PowerPoint file", "export it as PDF")
+    if "content.xml" in names:
+        raise _unsupported(name, "an OpenDocument file", "save it as .docx or PDF")
+    raise _unsupported(name, "a ZIP archive", "unpack it and upload the documents inside")
+
+
+def _looks_textual(head: bytes) -> bool:
+    # "BM" and "MZ" are also how some text files begin ("MZ-200 manual", "BMW ...")
+    return b"\x00" not in head and all(b >= 0x20 or b in b"\t\n\r" for b in head[:64])
+
+
+def _unsupported(name: str, what: str, todo: str) -> DocumentError:
+    return DocumentError(f"{name} is {what}, which is not supported: {todo}. Supported are PDF, Word (.docx), "
+                         f"text (.txt, .md) and images (.png, .jpg, .webp).")
