@@ -1,4 +1,4 @@
-"""Command line: `python -m glyph_web render ...` (more commands arrive with later stages).
+"""Command line: `python -m glyph_web extract | render | ask | make-tiny-model`.
 
 Errors meant for a person (GlyphError, bad flags, unreadable files) print one line on stderr and exit 2, with no
 traceback. Anything else is a bug: one line too, exit 1, and the traceback when GLYPH_DEBUG=1.
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     limits = ("max_upload_mb", "max_pages", "docx_max_unpacked_mb", "image_max_pixels")
+    rendering = ("render_config", "lang", "dpi", "newline", "engine", "fonts_dir", *limits)
 
     extract = commands.add_parser(
         "extract", help="print the text the model will see",
@@ -59,8 +60,29 @@ def build_parser() -> argparse.ArgumentParser:
                         help="documents to render: PDF, DOCX, TXT/Markdown, images ('-' reads standard input)")
     render.add_argument("--out", required=True, metavar="DIR", help="folder for the page images")
     render.add_argument("--password", help="password of an encrypted PDF")
-    Settings.add_arguments(render, ("render_config", "lang", "dpi", "newline", "engine", "fonts_dir", *limits))
+    Settings.add_arguments(render, rendering)
     render.set_defaults(handler=_render)
+
+    ask = commands.add_parser(
+        "ask", help="ask a question about documents and stream the answer",
+        description="Render the documents, load the model, ask QUESTION and stream the answer to stdout "
+                    "(thinking and notes go to stderr). With --interactive, further questions are read from "
+                    "stdin, one per line, reusing what the model has already read.")
+    ask.add_argument("inputs", nargs="+", metavar="FILE", help="documents: PDF, DOCX, TXT/Markdown, images")
+    ask.add_argument("question", metavar="QUESTION", help="the question (quote it)")
+    ask.add_argument("--interactive", action="store_true", help="keep the documents and read more questions from stdin")
+    ask.add_argument("--password", help="password of an encrypted PDF")
+    Settings.add_arguments(ask, ("model", "load_in_4bit", "device", "max_new_tokens", "temperature", "top_p",
+                                 "repetition_penalty", "kv_cache", "kv_cache_gb", *rendering))
+    ask.set_defaults(handler=_ask)
+
+    tiny = commands.add_parser(
+        "make-tiny-model", help="write a tiny random-weight GLM-4.1V checkpoint (for tests and smoke demos)",
+        description="Write a tiny random-weight checkpoint of the real GLM-4.1V architecture into DIR: it loads "
+                    "and runs like zai-org/Glyph, on a CPU, but its answers are noise.")
+    tiny.add_argument("folder", metavar="DIR", help="folder to write (created when missing)")
+    tiny.add_argument("--seed", type=int, default=0, help="random seed of the weights (default: 0)")
+    tiny.set_defaults(handler=_make_tiny)
     return parser
 
 
@@ -124,24 +146,8 @@ def _load_documents(inputs: list[str], settings: Settings, password: str | None)
 
 
 def _render(args: argparse.Namespace) -> int:
-    from glyph_web.documents import combine
-    from glyph_web.render import RenderConfig, render_document
-
     settings = Settings.resolve(args)
-    if args.render_config and args.lang:
-        raise GlyphError("Give either --config or --lang, not both: a config file sets its own font.")
-    doc = combine(_load_documents(args.inputs, settings, args.password))
-    if settings.render_config:
-        config = RenderConfig.from_file(settings.render_config)
-    else:
-        config = RenderConfig.for_text(doc.text, settings.lang)
-    if settings.dpi is not None:
-        config = config.replace(dpi=settings.dpi)
-    if settings.newline is not None:
-        config = config.replace(newline=settings.newline)
-    fonts_dir = Path(settings.fonts_dir) if settings.fonts_dir else None
-    result = render_document(doc, config, engine=settings.engine, fonts_dir=fonts_dir,
-                             max_pages=settings.max_pages)
+    _doc, result = _render_for(args, settings)
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -154,6 +160,94 @@ def _render(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(json.dumps({**result.summary(), "out": str(out)}, ensure_ascii=False))
+    return 0
+
+
+def _render_for(args: argparse.Namespace, settings: Settings):
+    """The combined document of the inputs and its rendered pages (shared by render and ask)."""
+    from glyph_web.documents import combine
+    from glyph_web.render import RenderConfig, render_document
+
+    if settings.render_config and args.lang:
+        raise GlyphError("Give either --config or --lang, not both: a config file sets its own font.")
+    doc = combine(_load_documents(args.inputs, settings, args.password))
+    if settings.render_config:
+        config = RenderConfig.from_file(settings.render_config)
+    else:
+        config = RenderConfig.for_text(doc.text, settings.lang)
+    if settings.dpi is not None:
+        config = config.replace(dpi=settings.dpi)
+    if settings.newline is not None:
+        config = config.replace(newline=settings.newline)
+    fonts_dir = Path(settings.fonts_dir) if settings.fonts_dir else None
+    result = render_document(doc, config, engine=settings.engine, fonts_dir=fonts_dir, max_pages=settings.max_pages)
+    return doc, result
+
+
+def _ask(args: argparse.Namespace) -> int:
+    import threading
+
+    from glyph_web.engine.manager import AnswerRequest
+    from glyph_web.stream import Usage
+
+    question = args.question
+    settings = Settings.resolve(args)
+    doc, pages = _render_for(args, settings)
+    for warning in pages.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    count = len(pages.images)
+    print(f"note: {count} page{'' if count == 1 else 's'}, {sum(pages.visual_tokens)} visual tokens; loading "
+          f"{settings.model}", file=sys.stderr)
+    manager = settings.model_manager()
+    state = manager.load()
+    if not state.ready:
+        raise GlyphError(state.detail)
+    if state.noise:
+        print("note: this is the tiny random-weight model: its answers are noise.", file=sys.stderr)
+    key = f"{doc.sha256}:{pages.config.cache_key()}"
+    history: tuple[tuple[str, str], ...] = ()
+    generation = settings.generation()
+    while True:
+        stop = threading.Event()
+        usage: Usage | None = None
+        request = AnswerRequest(pages=pages.images, pages_key=key, question=question, history=history,
+                                dpi=pages.config.dpi)
+        try:
+            for event in manager.answer(request, generation, stop):
+                if event.kind == "text":
+                    sys.stdout.write(event.text)
+                    sys.stdout.flush()
+                elif event.kind == "thinking":
+                    sys.stderr.write(event.text)
+                    sys.stderr.flush()
+                elif event.kind == "done":
+                    usage, raw = event.usage, event.raw
+        except KeyboardInterrupt:
+            stop.set()
+            print("\ninterrupted", file=sys.stderr)
+            return 130
+        sys.stdout.write("\n")
+        if usage is not None:
+            rate = usage.decode_tokens_per_s
+            print(f"note: {usage.completion_tokens} tokens ({usage.finish_reason}), first token after "
+                  f"{usage.ttft_s:.2f} s{f', {rate:.1f} tokens/s' if rate else ''}; {usage.prompt_tokens} prompt "
+                  f"tokens, {usage.cached_tokens} from the cache", file=sys.stderr)
+        if not args.interactive:
+            return 0
+        history += ((question, raw),)
+        sys.stderr.write("> ")
+        sys.stderr.flush()
+        line = sys.stdin.readline()
+        if not line.strip():
+            return 0
+        question = line.strip()
+
+
+def _make_tiny(args: argparse.Namespace) -> int:
+    from glyph_web.engine.tiny import make_tiny_model
+
+    folder = make_tiny_model(args.folder, seed=args.seed)
+    print(json.dumps({"folder": str(folder), "noise": True}))
     return 0
 
 

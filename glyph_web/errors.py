@@ -31,3 +31,11 @@ class PageLimitError(RenderError):
         super().__init__(f"This would make {count} pages, over the limit of {limit} pages that one GPU is set "
                          f"to read. Use a shorter document or part of it, or raise the limit with --max-pages "
                          f"or GLYPH_MAX_PAGES.")
+
+
+class EngineError(GlyphError):
+    """The model cannot answer this request: not loaded, failed to load, or the prompt does not fit."""
+
+
+class ContextTooLongError(EngineError):
+    """The prompt plus the room asked for the answer exceeds the model's context; raised before any GPU work."""

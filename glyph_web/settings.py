@@ -49,11 +49,46 @@ class Settings:
     image_max_pixels: int = _setting(Limits.image_max_pixels, "image pages (pictures, scans) are scaled down to at most "
                                      "this many pixels", kind=int, metavar="N")
 
+    model: str = _setting("zai-org/Glyph", "model: a Hugging Face id, a local checkpoint folder, or 'tiny' (a "
+                          "random-weight demo model built on first use; its answers are noise)", metavar="ID|DIR")
+    load_in_4bit: bool = _setting(False, "load the model in 4-bit NF4 (bitsandbytes): about a third of the memory",
+                                  kind=bool)
+    device: str | None = _setting(None, "where the model runs: cuda or cpu (default: cuda when available)",
+                                  choices=("cuda", "cpu"))
+    max_new_tokens: int = _setting(8192, "longest answer, in tokens", kind=int, metavar="N")
+    temperature: float = _setting(0.3, "sampling temperature; 0 picks the most likely token", kind=float,
+                                  metavar="T")
+    top_p: float = _setting(0.85, "nucleus sampling: keep the most likely tokens up to this probability",
+                            kind=float, metavar="P")
+    repetition_penalty: float = _setting(1.1, "penalty for repeating tokens (1 = none)", kind=float, metavar="R")
+    kv_cache: bool = _setting(True, "keep the KV cache of pages and conversations for follow-up questions",
+                              kind=bool)
+    kv_cache_gb: float = _setting(4.0, "memory the KV cache may keep, in GB", kind=float, metavar="GB")
+
     def __post_init__(self) -> None:
-        for name in ("max_upload_mb", "max_pages", "docx_max_unpacked_mb", "image_max_pixels"):
+        for name in ("max_upload_mb", "max_pages", "docx_max_unpacked_mb", "image_max_pixels", "max_new_tokens",
+                     "repetition_penalty"):
             if getattr(self, name) <= 0:
-                flag = "--" + name.replace("_", "-")
-                raise ConfigError(f"{flag} (GLYPH_{name.upper()}) must be greater than 0.")
+                raise ConfigError(f"{_flag(name)} ({ENV_PREFIX}{name.upper()}) must be greater than 0.")
+        for name in ("temperature", "kv_cache_gb"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{_flag(name)} ({ENV_PREFIX}{name.upper()}) must not be negative.")
+        if not 0 < self.top_p <= 1:
+            raise ConfigError(f"--top-p ({ENV_PREFIX}TOP_P) must be in (0, 1].")
+
+    def generation(self):
+        """The engine's GenerationSettings from these settings."""
+        from glyph_web.engine.manager import GenerationSettings
+
+        return GenerationSettings(max_new_tokens=self.max_new_tokens, temperature=self.temperature,
+                                  top_p=self.top_p, repetition_penalty=self.repetition_penalty)
+
+    def model_manager(self):
+        """A ModelManager for these settings (not loaded yet)."""
+        from glyph_web.engine.manager import ModelManager
+
+        return ModelManager(self.model, load_in_4bit=self.load_in_4bit, device=self.device,
+                            cache_gb=self.kv_cache_gb, cache_enabled=self.kv_cache)
 
     def limits(self) -> Limits:
         """The documents stage's Limits from these settings."""
@@ -70,7 +105,11 @@ class Settings:
             flag = meta["flag"] or "--" + name.replace("_", "-")
             env = ENV_PREFIX + name.upper()
             default = f.default if f.default is not MISSING else None
-            shown = "" if default is None else f" (default: {default})"
+            shown = "" if default is None else f" (default: {_shown(default)})"
+            if meta["kind"] is bool:
+                parser.add_argument(flag, dest=name, default=None, action=argparse.BooleanOptionalAction,
+                                    help=f"{meta['help']}{shown}; env {env}=1/0")
+                continue
             parser.add_argument(flag, dest=name, default=None, choices=meta["choices"],
                                 type=meta["kind"], metavar=meta["metavar"],
                                 help=f"{meta['help']}{shown}; env {env}")
@@ -94,7 +133,24 @@ class Settings:
             if meta["choices"] and raw not in meta["choices"]:
                 raise ConfigError(f"{env}={raw!r} is not valid: use one of {', '.join(meta['choices'])}.")
             try:
-                values[f.name] = meta["kind"](raw)
+                values[f.name] = _parse_bool(raw) if meta["kind"] is bool else meta["kind"](raw)
             except ValueError:
                 raise ConfigError(f"{env}={raw!r} is not valid: it must be a {meta['kind'].__name__}.") from None
         return cls(**values)
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _shown(value: Any) -> str:
+    return ("on" if value else "off") if isinstance(value, bool) else str(value)
+
+
+def _parse_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)

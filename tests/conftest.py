@@ -60,3 +60,12 @@ def ink_columns(img, tolerance: int = 5) -> np.ndarray:
     """Indices of columns holding ink (pixels away from the background), as auto-crop sees them."""
     grey = np.asarray(img.convert("L"), float)
     return np.flatnonzero((np.abs(grey - grey[0, 0]) > tolerance).any(axis=0))
+
+
+@pytest.fixture(scope="session")
+def tiny_dir(tmp_path_factory):
+    """The tiny random-weight GLM-4.1V checkpoint, built once per test session."""
+    pytest.importorskip("torch")
+    from glyph_web.engine.tiny import make_tiny_model
+
+    return make_tiny_model(tmp_path_factory.mktemp("tiny") / "model")

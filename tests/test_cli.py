@@ -244,3 +244,44 @@ def _zip_bytes(members):
         for name, data in members.items():
             zf.writestr(name, data)
     return buf.getvalue()
+
+
+# --- ask and make-tiny-model ----------------------------------------------------------------------------
+
+
+def test_make_tiny_model_writes_a_loadable_checkpoint(tmp_path):
+    proc = run("make-tiny-model", tmp_path / "tiny", "--seed", "3")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["noise"] is True and Path(out["folder"]) == tmp_path / "tiny"
+    names = {p.name for p in (tmp_path / "tiny").iterdir()}
+    assert {"config.json", "model.safetensors", "tokenizer.json", "glyph_web_tiny.json"} <= names
+
+
+def test_ask_streams_an_answer_and_says_it_is_noise(tmp_path, tiny_dir):
+    (tmp_path / "doc.txt").write_text("The harbour master Ines Varga signed the report about 41 ships.\n" * 5)
+    proc = run("ask", tmp_path / "doc.txt", "Who signed the report?", "--model", tiny_dir, "--max-new-tokens", "6",
+               "--temperature", "0")
+    assert proc.returncode == 0, proc.stderr
+    err = proc.stderr.decode()
+    assert "its answers are noise" in err and "note: 1 page, " in err
+    assert "note: 6 tokens (length)" in err and "0 from the cache" in err
+    assert len(proc.stdout.decode().strip().split()) == 6  # six tiny-model tokens, one word each
+
+
+def test_ask_interactive_reuses_the_cache(tmp_path, tiny_dir):
+    (tmp_path / "doc.txt").write_text("Quarterly revenue rose 12 percent to 4.1 million.\n" * 5)
+    proc = run("ask", tmp_path / "doc.txt", "What rose?", "--model", tiny_dir, "--max-new-tokens", "4",
+               "--interactive", stdin=b"By how much?\n\n")
+    assert proc.returncode == 0, proc.stderr
+    notes = [line for line in proc.stderr.decode().splitlines() if "tokens (length)" in line]
+    assert len(notes) == 2
+    assert "0 from the cache" in notes[0] and "0 from the cache" not in notes[1]
+
+
+def test_ask_with_a_missing_model_is_one_line_and_exit_2(tmp_path):
+    (tmp_path / "doc.txt").write_text("text")
+    proc = run("ask", tmp_path / "doc.txt", "q", "--model", tmp_path / "nope")
+    err = [line for line in proc.stderr.decode().splitlines() if line.startswith("error:")]
+    assert proc.returncode == 2 and len(err) == 1 and "does not exist" in err[0]
+    assert "Traceback" not in proc.stderr.decode()

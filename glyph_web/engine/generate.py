@@ -1,0 +1,351 @@
+"""Runtime: a loaded GLM-4.1V/Glyph model, its processor, and the decoding loop with prefix reuse.
+
+The prompt is built as the GLM chat template lays it out (pages as images first, then the question, as the
+official Glyph demo sends them): the page prefix comes from the processor (image tokens expanded), the rest is
+tokenised text, and earlier answers are the token ids the model produced, so that a follow-up question's ids
+extend the cached ids exactly. The decoding loop is our own rather than `generate()`: it times the first
+token when it is sampled, checks the stop request at every step, and feeds only what the cache lacks.
+
+GLM-4.1V keeps the M-RoPE offset of the images (`rope_deltas`) on the model object; it is saved with each
+cache entry and restored before every forward pass, because another document's request in between would
+otherwise shift the 3D positions silently.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import torch
+from PIL import Image
+
+from glyph_web.engine.kvcache import CacheEntry, PrefixCache
+from glyph_web.engine.manager import AnswerRequest, GenerationSettings
+from glyph_web.errors import ContextTooLongError, EngineError
+from glyph_web.render.tokens import smart_resize
+from glyph_web.stream import StreamEvent, ThinkSplitter, Usage
+
+logger = logging.getLogger(__name__)
+
+_Q = "\x00QUESTION\x00"  # sentinels to read the chat template's separators
+_A = "\x00ANSWER\x00"
+MAX_REMEMBERED_ANSWERS = 512
+
+
+@dataclass
+class _Prompt:
+    ids: list[int]
+    prefix_len: int  # tokens up to the end of the last image
+    image_tokens: int
+    mm: dict | None  # processor outputs for the prefix (pixel values ...), None when the cache serves it
+
+
+class Runtime:
+    """Model + processor + prefix cache; not thread-safe (ModelManager serialises calls)."""
+
+    def __init__(self, model, processor, *, device_name: str, precision: str, noise: bool, cache: PrefixCache):
+        self.model = model
+        self.processor = processor
+        self.tokenizer = processor.tokenizer
+        self.device_name = device_name
+        self.precision = precision
+        self.noise = noise
+        self.cache = cache
+        text_config = model.config.get_text_config()
+        self.max_positions = int(text_config.max_position_embeddings)
+        self.vocab_size = int(text_config.vocab_size)
+        size = getattr(processor.image_processor, "size", None) or {}
+        self.min_pixels = int(size.get("shortest_edge", 112 * 112))
+        self.max_pixels = int(size.get("longest_edge", 28 * 28 * 15000))
+        self._head, self._between, self._gen, self._user_sep = self._template_parts()
+        eos = model.generation_config.eos_token_id if model.generation_config else None
+        self.model_stop_ids = set(eos if isinstance(eos, (list, tuple)) else [eos] if eos is not None else [])
+        self._answers: OrderedDict[str, tuple[int, ...]] = OrderedDict()  # raw answer text -> its token ids
+        # observations for tests and benchmarks
+        self.last_prefill_tokens = 0
+        self.record_logits = False
+        self.last_logits: list[torch.Tensor] = []
+
+    # --- loading -------------------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str, *, load_in_4bit: bool = False, device: str | None = None, cache_gb: float = 4.0,
+             cache_enabled: bool = True, progress: Callable[[str, float], None] = lambda step, frac: None
+             ) -> Runtime:
+        from transformers import AutoModelForImageTextToText, AutoProcessor
+        from transformers.utils import logging as hf_logging
+
+        from glyph_web.engine.tiny import is_tiny
+
+        hf_logging.disable_progress_bar()  # our own state reports progress; bars would garble CLI output
+
+        cuda = torch.cuda.is_available() and device != "cpu"
+        progress("reading the processor", 0.1)
+        processor = AutoProcessor.from_pretrained(path)
+        kwargs: dict = {}
+        if load_in_4bit:
+            from transformers import BitsAndBytesConfig
+
+            kwargs["quantization_config"] = BitsAndBytesConfig(
+                load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                bnb_4bit_compute_dtype=torch.bfloat16 if cuda else torch.float32)
+            kwargs["device_map"] = "auto" if cuda else {"": "cpu"}
+            precision = "4-bit NF4"
+        else:
+            kwargs["dtype"] = torch.bfloat16 if cuda else torch.float32
+            if cuda:
+                kwargs["device_map"] = "auto"
+            precision = "bf16" if cuda else "fp32"
+        progress("loading the weights", 0.3)
+        model = AutoModelForImageTextToText.from_pretrained(path, **kwargs).eval()
+        progress("ready", 1.0)
+        device_name = torch.cuda.get_device_name(0) if cuda else "CPU"
+        budget = int(cache_gb * 2**30) if cache_enabled else 0
+        return cls(model, processor, device_name=device_name, precision=precision,
+                   noise=Path(path).is_dir() and is_tiny(path), cache=PrefixCache(budget, enabled=cache_enabled))
+
+    def close(self) -> None:
+        self.cache.clear()
+        self.model = None
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+    def memory_gb(self) -> float | None:
+        if torch.cuda.is_available():
+            return round(torch.cuda.memory_allocated() / 2**30, 2)
+        try:
+            with open("/proc/self/statm") as f:
+                return round(int(f.read().split()[1]) * 4096 / 2**30, 2)
+        except OSError:
+            return None
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    # --- the prompt ----------------------------------------------------------------------------------
+
+    def _template_parts(self) -> tuple[str, str, str, str]:
+        """(head, between images and question, generation prompt, separator before a later question)."""
+        tpl = self.processor.apply_chat_template
+        one = tpl([{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": _Q}]}],
+                  add_generation_prompt=True, tokenize=False)
+        two = tpl([{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": _Q}]},
+                   {"role": "assistant", "content": _A},
+                   {"role": "user", "content": [{"type": "text", "text": _Q}]}],
+                  add_generation_prompt=True, tokenize=False)
+        image_block = "<|begin_of_image|><|image|><|end_of_image|>"
+        head, _, rest = one.partition(image_block)
+        between, _, gen = rest.partition(_Q)
+        if not two.startswith(one + _A):
+            raise EngineError("The model's chat template is not prefix-stable; glyph-web cannot reuse its cache.")
+        user_sep = two[len(one) + len(_A):].partition(_Q)[0]
+        return head, between, gen, user_sep
+
+    def _encode(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"] if text else []
+
+    def _answer_ids(self, raw: str) -> list[int]:
+        ids = self._answers.get(raw)
+        if ids is not None:
+            self._answers.move_to_end(raw)
+            return list(ids)
+        return self._encode(raw)
+
+    def _remember_answer(self, raw: str, ids: list[int]) -> None:
+        self._answers[raw] = tuple(ids)
+        while len(self._answers) > MAX_REMEMBERED_ANSWERS:
+            self._answers.popitem(last=False)
+
+    def _prompt(self, request: AnswerRequest, settings: GenerationSettings, use_known: bool = True) -> _Prompt:
+        """All ids of the conversation up to the new answer; runs the processor only when the cache lacks it."""
+        tail: list[int] = self._encode(request.history[0][0] if request.history else request.question)
+        tail += self._encode(self._gen)
+        for index, (_question, answer) in enumerate(request.history):
+            following = request.history[index + 1][0] if index + 1 < len(request.history) else request.question
+            tail += self._answer_ids(answer) + self._encode(self._user_sep + following + self._gen)
+        known = self.cache.document(request.pages_key) if use_known else None
+        if known is not None:
+            self._check_fits(len(known.ids) + len(tail), known.image_tokens, request, settings)
+            return _Prompt(ids=list(known.ids) + tail, prefix_len=len(known.ids), image_tokens=known.image_tokens,
+                           mm=None)
+        image_tokens = sum(self._visual_tokens(img) for img in request.pages)
+        prefix_text = self._head + "<|begin_of_image|><|image|><|end_of_image|>" * len(request.pages) + self._between
+        self._check_fits(image_tokens + len(self._encode(prefix_text)) + len(tail), image_tokens, request, settings)
+        mm = dict(self.processor(text=[prefix_text], images=list(request.pages), return_tensors="pt"))
+        prefix = mm.pop("input_ids")[0].tolist()
+        mm.pop("attention_mask", None)
+        self.cache.remember_document(request.pages_key, tuple(prefix), image_tokens)
+        return _Prompt(ids=prefix + tail, prefix_len=len(prefix), image_tokens=image_tokens, mm=mm)
+
+    def _visual_tokens(self, img: Image.Image) -> int:
+        h, w = smart_resize(img.height, img.width, self.min_pixels, self.max_pixels)
+        return (h // 28) * (w // 28)
+
+    def _check_fits(self, prompt_tokens: int, image_tokens: int, request: AnswerRequest,
+                    settings: GenerationSettings) -> None:
+        room = self.max_positions - settings.max_new_tokens
+        if prompt_tokens <= room:
+            return
+        pages = max(1, len(request.pages))
+        per_page = max(1, image_tokens // pages)
+        text_tokens = prompt_tokens - image_tokens
+        fit = max(0, (room - text_tokens) // per_page)
+        at = f" at {request.dpi:g} dpi" if request.dpi else ""
+        raise ContextTooLongError(
+            f"This needs {prompt_tokens:,} tokens ({pages} pages, {image_tokens:,} of them visual), but the model "
+            f"reads at most {self.max_positions:,} tokens, {settings.max_new_tokens:,} of which are kept for the "
+            f"answer: about {fit} page{'' if fit == 1 else 's'} {'fits' if fit == 1 else 'fit'}{at}. Use fewer pages, "
+            f"a lower DPI, or a smaller answer limit.")
+
+    # --- decoding ------------------------------------------------------------------------------------
+
+    def answer(self, request: AnswerRequest, settings: GenerationSettings,
+               stop: threading.Event) -> Iterator[StreamEvent]:
+        started = time.perf_counter()
+        if not request.pages:
+            raise EngineError("There are no pages to read: add a document first.")
+        if settings.max_new_tokens < 1:
+            raise EngineError("The answer limit (max new tokens) must be at least 1.")
+        prompt = self._prompt(request, settings)
+        model = self.model
+        device = model.device
+        entry, shared = self.cache.best(request.pages_key, prompt.ids)
+        if entry is not None and shared < prompt.prefix_len:
+            entry, shared = None, 0  # only part of the pages is cached: read them all again
+        self.last_logits = []
+        with torch.inference_mode():
+            if entry is not None:
+                kv = copy.deepcopy(entry.cache)
+                _crop(kv, shared)
+                rope_deltas = entry.rope_deltas
+                model.model.rope_deltas = rope_deltas
+                logits = self._forward(prompt.ids[shared:], kv, device)
+                self.last_prefill_tokens = len(prompt.ids) - shared
+            else:
+                if prompt.mm is None:  # the pages' cache was evicted: run the processor after all
+                    prompt = self._prompt(request, settings, use_known=False)
+                from transformers import DynamicCache
+
+                kv = DynamicCache()
+                model.model.rope_deltas = None
+                mm = {k: v.to(device) for k, v in prompt.mm.items()}
+                if "pixel_values" in mm:
+                    mm["pixel_values"] = mm["pixel_values"].to(model.dtype)
+                self._forward(prompt.ids[:prompt.prefix_len], kv, device, **mm)
+                rope_deltas = model.model.rope_deltas
+                self.cache.store(request.pages_key, CacheEntry(ids=tuple(prompt.ids[:prompt.prefix_len]),
+                                                               cache=copy.deepcopy(kv), rope_deltas=rope_deltas,
+                                                               nbytes=_nbytes(kv)))
+                logits = self._forward(prompt.ids[prompt.prefix_len:], kv, device)
+                self.last_prefill_tokens = len(prompt.ids)
+                shared = 0
+            yield from self._decode(request, settings, stop, prompt, logits, kv, rope_deltas, shared, entry,
+                                    started)
+
+    def _forward(self, ids: list[int], kv, device, **mm) -> torch.Tensor:
+        """Feed ids after what kv holds; the logits of the last position, (vocab,) float32."""
+        input_ids = torch.tensor([ids], dtype=torch.long, device=device)
+        out = self.model(input_ids=input_ids, cache=kv, use_cache=True, logits_to_keep=1, **mm)
+        return out.logits[0, -1].float()
+
+    def _decode(self, request, settings, stop, prompt, logits, kv, rope_deltas, shared, entry, started):
+        device = self.model.device
+        stop_ids = set() if settings.ignore_stop else (set(settings.stop_token_ids) | self.model_stop_ids)
+        processors = _logits_processors(settings)
+        generator = None
+        if settings.seed is not None:
+            generator = torch.Generator(device=logits.device).manual_seed(settings.seed)
+        generated: list[int] = []
+        ttft = None
+        splitter = ThinkSplitter()
+        prefix_offset = read_offset = 0
+        finish = "length"
+        history = torch.tensor([prompt.ids], dtype=torch.long, device=logits.device)
+        while True:
+            if self.record_logits:
+                self.last_logits.append(logits.detach().cpu())
+            token = self._sample(logits, history, processors, settings, generator)
+            if ttft is None:
+                ttft = time.perf_counter() - started
+            if token in stop_ids:
+                finish = "stop"
+                break
+            generated.append(token)
+            history = torch.cat([history, torch.tensor([[token]], device=history.device)], dim=1)
+            delta, prefix_offset, read_offset = _detok(self.tokenizer, generated, prefix_offset, read_offset)
+            for kind, text in splitter.feed(delta):
+                yield StreamEvent(kind, text)
+            if len(generated) >= settings.max_new_tokens:
+                break
+            if stop.is_set():
+                finish = "cancelled"
+                break
+            self.model.model.rope_deltas = rope_deltas
+            logits = self._forward([token], kv, device)
+        for kind, text in splitter.flush():
+            yield StreamEvent(kind, text)
+        raw = self.tokenizer.decode(generated, skip_special_tokens=False)
+        self._remember_answer(raw, generated)
+        fed = prompt.ids + (generated if finish == "stop" else generated[:-1])
+        self.cache.store(request.pages_key, CacheEntry(ids=tuple(fed), cache=kv, rope_deltas=rope_deltas,
+                                                       nbytes=_nbytes(kv)),
+                         replaces=entry if entry is not None and len(entry.ids) > prompt.prefix_len else None)
+        usage = Usage(prompt_tokens=len(prompt.ids), visual_tokens=prompt.image_tokens,
+                      completion_tokens=len(generated), cached_tokens=shared, ttft_s=ttft,
+                      total_s=time.perf_counter() - started, finish_reason=finish)
+        yield StreamEvent("usage", usage=usage)
+        yield StreamEvent("done", raw=raw, usage=usage)
+
+    def _sample(self, logits, history, processors, settings, generator) -> int:
+        scores = logits.unsqueeze(0)
+        if logits.shape[-1] > self.vocab_size:
+            scores = scores[:, : self.vocab_size]
+        for proc in processors:
+            scores = proc(history, scores)
+        if settings.temperature <= 0:
+            return int(scores.argmax(-1))
+        probs = torch.softmax(scores, dim=-1)
+        return int(torch.multinomial(probs, 1, generator=generator))
+
+
+def _logits_processors(settings: GenerationSettings) -> list:
+    from transformers import RepetitionPenaltyLogitsProcessor, TemperatureLogitsWarper, TopPLogitsWarper
+
+    out = []
+    if settings.repetition_penalty and settings.repetition_penalty != 1.0:
+        out.append(RepetitionPenaltyLogitsProcessor(settings.repetition_penalty))
+    if settings.temperature > 0:
+        out.append(TemperatureLogitsWarper(settings.temperature))
+        if 0 < settings.top_p < 1:
+            out.append(TopPLogitsWarper(settings.top_p))
+    return out
+
+
+def _detok(tokenizer, ids: list[int], prefix_offset: int, read_offset: int) -> tuple[str, int, int]:
+    """The new text since read_offset, holding back an incomplete UTF-8 sequence (incremental detokenizer)."""
+    before = tokenizer.decode(ids[prefix_offset:read_offset], skip_special_tokens=False)
+    now = tokenizer.decode(ids[prefix_offset:], skip_special_tokens=False)
+    if len(now) > len(before) and not now.endswith("\ufffd"):
+        return now[len(before):], read_offset, len(ids)
+    return "", prefix_offset, read_offset
+
+
+def _crop(kv, length: int) -> None:
+    extra = kv.get_seq_length() - length
+    if extra > 0:
+        kv.crop(-extra)
+
+
+def _nbytes(kv) -> int:
+    total = 0
+    for layer in getattr(kv, "layers", []):
+        for tensor in (getattr(layer, "keys", None), getattr(layer, "values", None)):
+            if tensor is not None:
+                total += tensor.numel() * tensor.element_size()
+    return total

@@ -1,0 +1,264 @@
+"""The model in this process: loaded once (bf16 on a GPU, fp32 on CPU, or 4-bit NF4), state reported, and
+answers streamed with prefix reuse. The only stage that imports torch, and only when a model loads.
+
+Loading follows the Glyph README: AutoProcessor + AutoModelForImageTextToText. A failed load leaves the
+process running with the reason in `state`. Generation is serialised by one lock (one answer on the device at a
+time); a stop request ends it within one decoding step.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Iterator, Literal
+
+from PIL import Image
+
+from glyph_web.errors import EngineError
+from glyph_web.stream import StreamEvent
+
+logger = logging.getLogger(__name__)
+
+Status = Literal["not_loaded", "loading", "ready", "failed"]
+DEFAULT_MODEL = "zai-org/Glyph"
+TINY = "tiny"
+
+
+@dataclass(frozen=True)
+class ModelState:
+    """What the model is doing, for status lines and /readyz."""
+
+    status: Status = "not_loaded"
+    detail: str = ""  # loading step, or the reason of a failure written for a person
+    progress: float | None = None  # 0..1 while loading
+    model: str = ""
+    device: str = ""
+    precision: str = ""
+    memory_gb: float | None = None  # device memory in use (GPU), or process RSS on CPU
+    noise: bool = False  # the tiny random model: answers are noise
+
+    @property
+    def ready(self) -> bool:
+        return self.status == "ready"
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """Sampling and length; defaults are the official Glyph demo's."""
+
+    max_new_tokens: int = 8192
+    temperature: float = 0.3  # 0: greedy
+    top_p: float = 0.85
+    repetition_penalty: float = 1.1
+    stop_token_ids: tuple[int, ...] = (151329, 151348, 151336)
+    seed: int | None = None
+    ignore_stop: bool = False  # benchmarks: always generate max_new_tokens
+
+
+@dataclass(frozen=True)
+class AnswerRequest:
+    """One question about a set of pages, with the conversation so far.
+
+    `pages_key` identifies the pages (document hash + render config): requests with the same key share the
+    KV cache of the pages. `history` holds earlier (question, raw answer) turns, oldest first.
+    """
+
+    pages: list[Image.Image]
+    pages_key: str
+    question: str
+    history: tuple[tuple[str, str], ...] = ()
+    dpi: float | None = None  # only for messages ("N pages fit at 72 dpi")
+
+
+class ModelManager:
+    """Loads one model once per process and answers requests against it."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, load_in_4bit: bool = False, device: str | None = None,
+                 cache_gb: float = 4.0, cache_enabled: bool = True, tiny_dir: str | Path | None = None):
+        self.model_name = model
+        self.load_in_4bit = load_in_4bit
+        self.requested_device = device
+        self.cache_gb = cache_gb
+        self.cache_enabled = cache_enabled
+        self.tiny_dir = Path(tiny_dir) if tiny_dir else _default_cache_dir() / "tiny-glm4v"
+        self._state = ModelState(model=model)
+        self._load_lock = threading.Lock()
+        self._generate_lock = threading.Lock()
+        self._runtime = None  # engine.generate.Runtime once loaded
+
+    # --- state and loading ---------------------------------------------------------------------------
+
+    @property
+    def state(self) -> ModelState:
+        runtime = self._runtime
+        if runtime is not None and self._state.status == "ready":
+            return replace(self._state, memory_gb=runtime.memory_gb())
+        return self._state
+
+    def load(self) -> ModelState:
+        """Load the model unless it is loaded (blocking, thread-safe); the outcome is in the returned state."""
+        with self._load_lock:
+            if self._state.status == "ready":
+                return self.state
+            self._set(status="loading", detail="starting", progress=0.0)
+            try:
+                from glyph_web.engine.generate import Runtime
+
+                path = self._resolve_path()
+                self._runtime = Runtime.load(path, load_in_4bit=self.load_in_4bit, device=self.requested_device,
+                                             cache_gb=self.cache_gb, cache_enabled=self.cache_enabled,
+                                             progress=lambda step, frac: self._set(detail=step, progress=frac))
+            except Exception as exc:  # every failure is reported, none ends the process
+                reason = _explain_load_failure(exc, self.model_name, self.load_in_4bit)
+                logger.warning("model load failed: %s", reason)
+                logger.debug("model load failure", exc_info=True)
+                self._runtime = None
+                self._set(status="failed", detail=reason, progress=None)
+                return self.state
+            rt = self._runtime
+            self._set(status="ready", detail="", progress=None, device=rt.device_name, precision=rt.precision,
+                      noise=rt.noise)
+            logger.info("model %s ready on %s (%s)", self.model_name, rt.device_name, rt.precision)
+            return self.state
+
+    def load_in_background(self) -> threading.Thread:
+        thread = threading.Thread(target=self.load, name="glyph-model-load", daemon=True)
+        thread.start()
+        return thread
+
+    def reload(self, *, load_in_4bit: bool | None = None) -> ModelState:
+        """Drop the loaded model (freeing device memory) and load again, e.g. to switch 4-bit on or off."""
+        with self._generate_lock, self._load_lock:
+            if load_in_4bit is not None:
+                self.load_in_4bit = load_in_4bit
+            if self._runtime is not None:
+                self._runtime.close()
+            self._runtime = None
+            self._state = ModelState(model=self.model_name)
+        return self.load()
+
+    # --- answering -----------------------------------------------------------------------------------
+
+    def answer(self, request: AnswerRequest, settings: GenerationSettings | None = None,
+               stop: threading.Event | None = None) -> Iterator[StreamEvent]:
+        """Stream the answer; EngineError when the model is not ready or the prompt does not fit."""
+        runtime = self._runtime
+        if runtime is None or self._state.status != "ready":
+            state = self._state
+            if state.status == "failed":
+                raise EngineError(f"The model is not available: {state.detail}")
+            raise EngineError("The model is still loading; try again in a moment." if state.status == "loading"
+                              else "The model is not loaded.")
+        settings = settings or GenerationSettings()
+        stop = stop or threading.Event()
+        with self._generate_lock:
+            yield from runtime.answer(request, settings, stop)
+
+    def count_tokens(self, text: str) -> int | None:
+        """Text tokens of the model's tokenizer, or None before the model is loaded."""
+        runtime = self._runtime
+        return runtime.count_tokens(text) if runtime is not None else None
+
+    @property
+    def runtime(self):
+        """The loaded Runtime (for tests and benchmarks), or None."""
+        return self._runtime
+
+    # --- helpers -------------------------------------------------------------------------------------
+
+    def _set(self, **changes) -> None:
+        self._state = replace(self._state, **changes)
+
+    def _resolve_path(self) -> str:
+        """A local folder to load from: the tiny model (built once), a folder, or a hub id's cached download."""
+        name = self.model_name
+        if name == TINY:
+            from glyph_web.engine.tiny import is_tiny, make_tiny_model
+
+            if not is_tiny(self.tiny_dir):
+                self._set(detail="building the tiny demo model", progress=0.05)
+                make_tiny_model(self.tiny_dir)
+            return str(self.tiny_dir)
+        path = Path(name).expanduser()
+        if path.is_dir():
+            if not (path / "config.json").is_file():
+                raise EngineError(f"The folder {name} has no config.json, so it is not a model checkpoint. Point "
+                                  f"--model at the folder that holds config.json, the weights and the processor.")
+            return str(path)
+        if name.startswith((".", "/", "~")) or name.count("/") != 1:
+            raise EngineError(f"The model folder {name} does not exist. Point --model at a local checkpoint "
+                              f"folder, a Hugging Face id such as {DEFAULT_MODEL}, or use --model tiny.")
+        return _hub_snapshot(name, lambda step: self._set(detail=step, progress=0.1))
+
+
+HUB_HOST = ("huggingface.co", 443)
+
+
+def _hub_snapshot(repo_id: str, report: Callable[[str], None]) -> str:
+    """The local folder of a hub model: the cached copy, or a download when the hub can be reached.
+
+    Without network, transformers spends minutes in retries before it gives up; a quick connection test first
+    turns that into an immediate, clear failure.
+    """
+    from huggingface_hub import snapshot_download
+
+    try:
+        return snapshot_download(repo_id, local_files_only=True)
+    except Exception:  # not in the local cache (or incomplete): download it if we can
+        pass
+    if os.environ.get("HF_HUB_OFFLINE") or not _reachable(*HUB_HOST):
+        raise EngineError(f"The model {repo_id} is not downloaded and the Hugging Face hub cannot be reached. "
+                          f"Download it on a machine with network access (huggingface-cli download {repo_id}) "
+                          f"and point --model (GLYPH_MODEL) at that folder, or use --model tiny for a smoke demo.")
+    report(f"downloading {repo_id}")
+    return snapshot_download(repo_id)
+
+
+def _reachable(host: str, port: int, timeout_s: float = 3.0) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "glyph-web"
+
+
+def _explain_load_failure(exc: Exception, model: str, load_in_4bit: bool) -> str:
+    """A sentence for a person: what went wrong and what to do."""
+    text = f"{type(exc).__name__}: {exc}"
+    lowered = text.lower()
+    if isinstance(exc, EngineError):
+        return str(exc)
+    if "out of memory" in lowered or "outofmemory" in lowered:
+        hint = "use a GPU with more memory" if load_in_4bit else "try 4-bit loading (--load-in-4bit)"
+        return f"Not enough GPU memory to load {model}: {hint}, or the tiny demo model (--model tiny)."
+    if "bitsandbytes" in lowered:
+        return ("4-bit loading needs the bitsandbytes package (pip install bitsandbytes) and a supported "
+                "device; load without --load-in-4bit instead.")
+    if Path(model).expanduser().is_dir():
+        return (f"The checkpoint in {model} could not be loaded ({_short(exc)}). Check that the folder holds a "
+                f"complete GLM-4.1V/Glyph checkpoint (config.json, weights, processor files), or use --model tiny.")
+    return f"The model {model} could not be loaded ({_short(exc)})."
+
+
+def _short(exc: Exception) -> str:
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return first[:240]
+
+
+def wait_for(manager: ModelManager, timeout_s: float = 600) -> ModelState:
+    """Block until the model is ready or failed (for CLIs)."""
+    deadline = time.monotonic() + timeout_s
+    while manager.state.status in ("loading", "not_loaded") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return manager.state

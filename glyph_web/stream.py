@@ -1,0 +1,108 @@
+"""Stream events: what a backend yields while it answers, and the split of thinking from answer text.
+
+Every front door (CLI, UI, API) consumes the same iterator of StreamEvent. Glyph, like GLM-4.1V, may write
+`<think>...</think>` before its answer and wrap the answer in `<answer>...</answer>`; ThinkSplitter turns the raw
+text deltas into thinking and answer deltas without the tags, also when a tag arrives split across deltas.
+No torch, no gradio.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+EventKind = Literal["thinking", "text", "usage", "done"]
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts and timings of one answer."""
+
+    prompt_tokens: int = 0  # everything the model read for this answer, visual tokens included
+    visual_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0  # prompt tokens taken from the KV cache instead of being prefilled
+    ttft_s: float | None = None  # request start -> first token sampled
+    total_s: float = 0.0
+    finish_reason: str = "stop"  # "stop" (a stop token), "length" (max tokens), "cancelled" (stop pressed)
+
+    @property
+    def decode_tokens_per_s(self) -> float | None:
+        if self.ttft_s is None or self.completion_tokens < 2 or self.total_s <= self.ttft_s:
+            return None
+        return (self.completion_tokens - 1) / (self.total_s - self.ttft_s)
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """One piece of an answer: a thinking delta, an answer text delta, the usage, or the end.
+
+    `raw` on a "done" event is the whole generated text with its tags, as the model wrote it.
+    """
+
+    kind: EventKind
+    text: str = ""
+    usage: Usage | None = None
+    raw: str = field(default="", repr=False)
+
+
+_TAGS = ("<think>", "</think>", "<answer>", "</answer>")
+
+
+class ThinkSplitter:
+    """Feed raw text deltas; get (kind, text) pieces with the think/answer tags removed."""
+
+    def __init__(self) -> None:
+        self._pending = ""
+        self._thinking = False
+
+    def feed(self, delta: str) -> list[tuple[str, str]]:
+        text = self._pending + delta
+        self._pending = ""
+        out: list[tuple[str, str]] = []
+        while text:
+            cut = text.find("<")
+            if cut < 0:
+                out.append(self._piece(text))
+                break
+            if cut:
+                out.append(self._piece(text[:cut]))
+                text = text[cut:]
+            tag = next((t for t in _TAGS if text.startswith(t)), None)
+            if tag:
+                self._thinking = tag == "<think>"
+                text = text[len(tag):]
+            elif any(t.startswith(text) for t in _TAGS):
+                self._pending = text  # maybe the start of a tag: wait for the next delta
+                break
+            else:
+                out.append(self._piece("<"))
+                text = text[1:]
+        return _merge(out)
+
+    def flush(self) -> list[tuple[str, str]]:
+        """What is still held back at the end of the stream."""
+        text, self._pending = self._pending, ""
+        return [self._piece(text)] if text else []
+
+    def _piece(self, text: str) -> tuple[str, str]:
+        return ("thinking" if self._thinking else "text", text)
+
+
+def _merge(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    merged: list[tuple[str, str]] = []
+    for kind, text in pieces:
+        if not text:
+            continue
+        if merged and merged[-1][0] == kind:
+            merged[-1] = (kind, merged[-1][1] + text)
+        else:
+            merged.append((kind, text))
+    return merged
+
+
+def split_thinking(raw: str) -> tuple[str, str]:
+    """(thinking, answer) of a whole generated text."""
+    splitter = ThinkSplitter()
+    pieces = splitter.feed(raw) + splitter.flush()
+    return ("".join(t for k, t in pieces if k == "thinking"), "".join(t for k, t in pieces if k == "text"))
