@@ -215,9 +215,8 @@ class Runtime:
         prompt = self._prompt(request, settings)
         model = self.model
         device = model.device
-        entry, shared = self.cache.best(request.pages_key, prompt.ids)
-        if entry is not None and shared < prompt.prefix_len:
-            entry, shared = None, 0  # only part of the pages is cached: read them all again
+        # a match that ends inside the pages would need some images encoded again: read them all instead
+        entry, shared = self.cache.best(request.pages_key, prompt.ids, min_shared=prompt.prefix_len)
         self.last_logits = []
         with torch.inference_mode():
             if entry is not None:

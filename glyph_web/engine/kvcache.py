@@ -65,8 +65,11 @@ class PrefixCache:
                 doc = self._docs[key] = DocumentPrefix(ids=ids, image_tokens=image_tokens)
             return doc
 
-    def best(self, key: str, ids: list[int]) -> tuple[CacheEntry | None, int]:
-        """The entry sharing the longest prefix with ids, and that length (capped below len(ids))."""
+    def best(self, key: str, ids: list[int], min_shared: int = 1) -> tuple[CacheEntry | None, int]:
+        """The entry sharing the longest prefix with ids, and that length (capped below len(ids)).
+
+        A match shorter than min_shared (e.g. one that stops inside the pages) counts as a miss.
+        """
         if not self.enabled:
             return None, 0
         with self._lock:
@@ -76,7 +79,7 @@ class PrefixCache:
                 shared = _common_prefix(entry.ids, ids)
                 if shared > best_len:
                     best, best_len = entry, shared
-            if best is None:
+            if best is None or best_len < min_shared:
                 self.misses += 1
                 return None, 0
             best.stamp = next(self._clock)
