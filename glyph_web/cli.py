@@ -76,6 +76,16 @@ def build_parser() -> argparse.ArgumentParser:
                                  "repetition_penalty", "kv_cache", "kv_cache_gb", *rendering))
     ask.set_defaults(handler=_ask)
 
+    serve = commands.add_parser(
+        "serve", help="run the web app (the default command)",
+        description="Run the web app: upload documents, see their pages, and chat about them. The model loads "
+                    "in the background; the page opens at once and its status line shows the progress. "
+                    "GET /healthz answers while the process runs, GET /readyz once the model is ready.")
+    Settings.add_arguments(serve, ("host", "port", "share", "model", "load_in_4bit", "device", "max_new_tokens",
+                                   "temperature", "top_p", "repetition_penalty", "kv_cache", "kv_cache_gb",
+                                   "gpu_concurrency", "queue_size", "log_dir", *rendering))
+    serve.set_defaults(handler=_serve)
+
     tiny = commands.add_parser(
         "make-tiny-model", help="write a tiny random-weight GLM-4.1V checkpoint (for tests and smoke demos)",
         description="Write a tiny random-weight checkpoint of the real GLM-4.1V architecture into DIR: it loads "
@@ -86,8 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+COMMANDS = ("extract", "render", "ask", "serve", "make-tiny-model")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv.insert(0, "serve")  # `python -m glyph_web [--port N ...]` runs the app
     args = parser.parse_args(argv)
     if getattr(args, "handler", None) is None:
         parser.print_help(sys.stderr)
@@ -241,6 +257,17 @@ def _ask(args: argparse.Namespace) -> int:
         if not line.strip():
             return 0
         question = line.strip()
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from glyph_web.server import serve
+
+    settings = Settings.resolve(args)
+    if settings.host not in ("127.0.0.1", "localhost", "::1"):
+        logging.getLogger(__name__).warning(
+            "listening on %s: anyone who can reach this machine can use the app (authentication arrives with "
+            "the service issue); use --host 127.0.0.1 to keep it local", settings.host)
+    return serve(settings)
 
 
 def _make_tiny(args: argparse.Namespace) -> int:

@@ -64,10 +64,18 @@ class Settings:
     kv_cache: bool = _setting(True, "keep the KV cache of pages and conversations for follow-up questions",
                               kind=bool)
     kv_cache_gb: float = _setting(4.0, "memory the KV cache may keep, in GB", kind=float, metavar="GB")
+    host: str = _setting("127.0.0.1", "address to listen on (0.0.0.0: every interface)", metavar="ADDR")
+    port: int = _setting(7860, "port of the web app", kind=int, metavar="PORT")
+    share: bool = _setting(False, "also publish the app through a temporary public Gradio link", kind=bool)
+    gpu_concurrency: int = _setting(1, "answers generated at the same time; more requests wait in the queue",
+                                    kind=int, metavar="N")
+    queue_size: int = _setting(32, "requests that may wait in the queue before new ones are turned away",
+                               kind=int, metavar="N")
+    log_dir: str = _setting("logs", "folder of the rotated log file glyph_web.log", metavar="DIR")
 
     def __post_init__(self) -> None:
         for name in ("max_upload_mb", "max_pages", "docx_max_unpacked_mb", "image_max_pixels", "max_new_tokens",
-                     "repetition_penalty"):
+                     "repetition_penalty", "port", "gpu_concurrency", "queue_size"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{_flag(name)} ({ENV_PREFIX}{name.upper()}) must be greater than 0.")
         for name in ("temperature", "kv_cache_gb"):

@@ -16,8 +16,8 @@ from pathlib import Path, PurePath
 from glyph_web.documents.model import Document, ImagePart, Limits, Part, TextPart, MB
 from glyph_web.errors import DocumentError
 
-__all__ = ["Document", "DocumentError", "ImagePart", "Limits", "TextPart", "combine", "load_bytes", "load_file",
-           "load_files", "sniff"]
+__all__ = ["Document", "DocumentError", "ImagePart", "Limits", "TextPart", "combine", "from_text", "load_bytes",
+           "load_file", "load_files", "sniff"]
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +96,19 @@ def load_file(path: str | Path, limits: Limits | None = None, password: str | No
     except OSError as exc:
         raise DocumentError(f"{path} cannot be read: {exc.strerror or exc}.") from None
     return load_bytes(data, path.name, limits, password)
+
+
+def from_text(text: str, name: str = "pasted text", limits: Limits | None = None) -> Document:
+    """Pasted text as a Document (control characters dropped, as for text files)."""
+    from glyph_web.documents.model import clean_control_chars, digest
+
+    limits = limits or Limits()
+    data = text.encode("utf-8")
+    _check_size(len(data), name, limits)
+    cleaned = clean_control_chars(text)
+    if not cleaned.strip():
+        raise DocumentError("The pasted text is empty.")
+    return Document(name=name, kind="text", parts=[TextPart(cleaned)], sha256=digest(data))
 
 
 def load_files(paths: list[str | Path], limits: Limits | None = None, password: str | None = None) -> Document:

@@ -106,9 +106,9 @@ class Runtime:
         model = AutoModelForImageTextToText.from_pretrained(path, **kwargs).eval()
         progress("ready", 1.0)
         device_name = torch.cuda.get_device_name(0) if cuda else "CPU"
-        budget = int(cache_gb * 2**30) if cache_enabled else 0
         return cls(model, processor, device_name=device_name, precision=precision,
-                   noise=Path(path).is_dir() and is_tiny(path), cache=PrefixCache(budget, enabled=cache_enabled))
+                   noise=Path(path).is_dir() and is_tiny(path),
+                   cache=PrefixCache(int(cache_gb * 2**30), enabled=cache_enabled))
 
     def close(self) -> None:
         self.cache.clear()

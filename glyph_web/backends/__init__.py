@@ -1,0 +1,69 @@
+"""Backends: the one small interface that the UI and the API call to get answers.
+
+"local" runs the model in this process (engine/). A backend streams StreamEvents for an AnswerRequest and
+reports its state; the UI and the API never import torch. (The "openai" backend, which fronts a vLLM/SGLang
+server, arrives with the service issue.)
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Iterator, Protocol
+
+from glyph_web.engine.manager import AnswerRequest, GenerationSettings, ModelState
+from glyph_web.stream import StreamEvent
+
+__all__ = ["AnswerRequest", "Backend", "GenerationSettings", "LocalBackend", "ModelState"]
+
+
+class Backend(Protocol):
+    name: str
+
+    def state(self) -> ModelState: ...
+
+    def start(self) -> None:
+        """Begin loading in the background; returns at once."""
+
+    def answer(self, request: AnswerRequest, settings: GenerationSettings,
+               stop: threading.Event) -> Iterator[StreamEvent]: ...
+
+    def count_tokens(self, text: str) -> int | None: ...
+
+    def set_cache_enabled(self, enabled: bool) -> None: ...
+
+    def reload(self, *, load_in_4bit: bool) -> None:
+        """Load the model again with other options (in the background)."""
+
+
+class LocalBackend:
+    """The model in this process, through ModelManager."""
+
+    name = "local"
+
+    def __init__(self, manager):
+        self.manager = manager
+
+    def state(self) -> ModelState:
+        return self.manager.state
+
+    def start(self) -> None:
+        self.manager.load_in_background()
+
+    def answer(self, request: AnswerRequest, settings: GenerationSettings,
+               stop: threading.Event) -> Iterator[StreamEvent]:
+        return self.manager.answer(request, settings, stop)
+
+    def count_tokens(self, text: str) -> int | None:
+        return self.manager.count_tokens(text)
+
+    def set_cache_enabled(self, enabled: bool) -> None:
+        runtime = self.manager.runtime
+        if runtime is not None:
+            runtime.cache.enabled = enabled and runtime.cache.budget_bytes > 0
+            if not enabled:
+                runtime.cache.clear()
+        self.manager.cache_enabled = enabled
+
+    def reload(self, *, load_in_4bit: bool) -> None:
+        threading.Thread(target=self.manager.reload, kwargs={"load_in_4bit": load_in_4bit},
+                         name="glyph-model-reload", daemon=True).start()

@@ -1,0 +1,175 @@
+"""Conversations over a set of documents: prepared pages, turns, streaming into turns, Markdown export.
+
+No torch, no gradio. The UI (and later the API) keep per-user state as a Conversation (strings only, cheap to
+copy) plus the id of a PreparedDocument held server-side in a Library, because page images are large.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from glyph_web.backends import AnswerRequest, Backend, GenerationSettings
+from glyph_web.documents import Document, Limits, combine, from_text, load_file
+from glyph_web.errors import GlyphError
+from glyph_web.render import RenderConfig, RenderedPages, render_document
+from glyph_web.render.cache import PageCache
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How uploads become pages (the UI's settings panel)."""
+
+    dpi: float = 72
+    newline: str = "br"  # "br" or "marker"
+    lang: str = "auto"
+    engine: str = "reference"
+    fonts_dir: str | None = None
+    max_pages: int = Limits.max_pages
+
+
+@dataclass
+class PreparedDocument:
+    """A document (or set) with its rendered pages; `key` names the pages for caches."""
+
+    id: str
+    doc: Document
+    pages: RenderedPages
+    key: str
+    text_tokens: int | None = None  # of the model's tokenizer, when loaded
+
+    @property
+    def visual_tokens(self) -> int:
+        return sum(self.pages.visual_tokens)
+
+    @property
+    def compression(self) -> float | None:
+        """Text tokens per visual token: how much the rendering saves."""
+        if not self.text_tokens or not self.visual_tokens:
+            return None
+        return self.text_tokens / self.visual_tokens
+
+    def summary(self) -> dict:
+        return {"name": self.doc.name, "pages": len(self.pages.images), "characters": self.doc.characters,
+                "visual_tokens": self.visual_tokens, "text_tokens": self.text_tokens,
+                "compression": None if self.compression is None else round(self.compression, 2),
+                "dpi": self.pages.config.dpi, "warnings": list(self.pages.warnings)}
+
+
+class Library:
+    """Prepared documents by id, least recently used first out; renders through a PageCache."""
+
+    def __init__(self, limits: Limits | None = None, max_documents: int = 32, page_cache: PageCache | None = None):
+        self.limits = limits or Limits()
+        self.page_cache = page_cache or PageCache()
+        self.max_documents = max_documents
+        self._docs: OrderedDict[str, PreparedDocument] = OrderedDict()
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def prepare(self, paths: list[str | Path], text: str | None, options: RenderOptions,
+                count_tokens: Callable[[str], int | None] = lambda text: None) -> PreparedDocument:
+        """Read the uploads (or the pasted text), render them, and keep the result. GlyphError on bad input."""
+        docs = [load_file(p, self.limits) for p in paths]
+        if text and text.strip():
+            docs.append(from_text(text, limits=self.limits))
+        if not docs:
+            raise GlyphError("Add a document first: upload a file or paste some text.")
+        doc = combine(docs)
+        config = RenderConfig.for_text(doc.text, options.lang).replace(dpi=options.dpi, newline=options.newline)
+        fonts_dir = Path(options.fonts_dir) if options.fonts_dir else None
+        cache_key = PageCache.key(doc.sha256, config, options.engine) + f":{options.max_pages}"
+        pages = self.page_cache.get_or_render(cache_key, lambda: render_document(
+            doc, config, engine=options.engine, fonts_dir=fonts_dir, max_pages=options.max_pages))
+        tokens = count_tokens(doc.text) if doc.text.strip() else None
+        prepared = PreparedDocument(id=f"d{next(self._ids)}", doc=doc, pages=pages,
+                                    key=f"{doc.sha256}:{config.cache_key()}:{options.engine}", text_tokens=tokens)
+        with self._lock:
+            self._docs[prepared.id] = prepared
+            while len(self._docs) > self.max_documents:
+                self._docs.popitem(last=False)
+        return prepared
+
+    def get(self, doc_id: str | None) -> PreparedDocument | None:
+        with self._lock:
+            found = self._docs.get(doc_id) if doc_id else None
+            if found is not None:
+                self._docs.move_to_end(doc_id)
+            return found
+
+
+@dataclass
+class Turn:
+    """One question and its answer as it streams in."""
+
+    question: str
+    answer: str = ""
+    thinking: str = ""
+    raw: str = ""  # the model's whole output with its tags: the history the next question builds on
+    status: str = "waiting"  # waiting | streaming | done | stopped | error
+    error: str = ""
+    usage: dict | None = None
+
+
+@dataclass
+class Conversation:
+    """The turns of one user about one prepared document."""
+
+    doc_id: str | None = None
+    turns: list[Turn] = field(default_factory=list)
+
+    def history(self) -> tuple[tuple[str, str], ...]:
+        """(question, raw answer) of the finished turns, the context of the next question."""
+        return tuple((t.question, t.raw) for t in self.turns if t.status in ("done", "stopped") and t.raw)
+
+    def to_markdown(self, prepared: PreparedDocument | None, model: str = "") -> str:
+        lines = [f"# Glyph conversation: {prepared.doc.name if prepared else 'no document'}", ""]
+        if prepared:
+            s = prepared.summary()
+            lines += [f"{s['pages']} pages, {s['characters']:,} characters, {s['visual_tokens']:,} visual tokens"
+                      f"{f', model {model}' if model else ''}, exported {time.strftime('%Y-%m-%d %H:%M')}.", ""]
+        for number, turn in enumerate(self.turns, 1):
+            lines += [f"## Question {number}", "", turn.question, ""]
+            if turn.thinking:
+                lines += ["<details><summary>Thinking</summary>", "", turn.thinking.strip(), "", "</details>", ""]
+            lines += ["**Answer**", "", turn.answer.strip() or "(no answer)", ""]
+            if turn.status == "stopped":
+                lines += ["*(stopped before the end)*", ""]
+            if turn.error:
+                lines += [f"*Error: {turn.error}*", ""]
+        return "\n".join(lines)
+
+
+def stream_turn(backend: Backend, prepared: PreparedDocument, conversation: Conversation, question: str,
+                settings: GenerationSettings, stop: threading.Event) -> Iterator[Turn]:
+    """Append a turn for question and yield it as the answer streams in; errors end up in the turn."""
+    history = conversation.history()
+    turn = Turn(question=question)
+    conversation.turns.append(turn)
+    yield turn
+    request = AnswerRequest(pages=prepared.pages.images, pages_key=prepared.key, question=question,
+                            history=history, dpi=prepared.pages.config.dpi)
+    try:
+        for event in backend.answer(request, settings, stop):
+            if event.kind == "text":
+                turn.answer += event.text
+            elif event.kind == "thinking":
+                turn.thinking += event.text
+            elif event.kind == "done":
+                turn.raw = event.raw
+                turn.usage = asdict(event.usage) if event.usage else None
+                turn.status = "stopped" if event.usage and event.usage.finish_reason == "cancelled" else "done"
+            if turn.status == "waiting":
+                turn.status = "streaming"
+            yield turn
+    except GlyphError as exc:
+        turn.status, turn.error = "error", str(exc)
+        yield turn

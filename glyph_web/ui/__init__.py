@@ -1,0 +1,1 @@
+"""The web page (Gradio). gradio is imported only here; torch never."""

@@ -1,0 +1,267 @@
+"""The Gradio Blocks page: documents and their pages on the left, the conversation on the right.
+
+`build_ui(backend, settings, library)` builds it; queueing and launching live in glyph_web.server. Per-user
+state is a Conversation (strings) in gr.State; page images stay server-side in the Library. Handlers turn a
+GlyphError into a message in the page and never let an exception reach the user as a traceback. No torch here.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import gradio as gr
+
+from glyph_web.backends import Backend, GenerationSettings
+from glyph_web.chat import Conversation, Library, PreparedDocument, RenderOptions, Turn, stream_turn
+from glyph_web.errors import GlyphError
+from glyph_web.settings import Settings
+from glyph_web.ui.text import TEXT
+
+logger = logging.getLogger(__name__)
+
+UPLOAD_TYPES = [".pdf", ".docx", ".txt", ".md", ".png", ".jpg", ".jpeg", ".webp"]
+STREAM_INTERVAL_S = 0.05  # at most ~20 page updates a second while an answer streams
+CSS = """
+#app-header {padding: 6px 4px 0 4px}
+#status {font-size: 0.9em; padding: 6px 10px; border-radius: 6px; background: var(--block-background-fill)}
+#noise-banner {background: #fff4d6; color: #6b4b00; padding: 6px 10px; border-radius: 6px}
+#doc-stats {font-size: 0.92em}
+#chat {min-height: 520px}
+"""
+
+
+class _Sessions:
+    """Stop events by browser session, so that Stop reaches the answer that session is streaming."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def new(self, session: str) -> threading.Event:
+        with self._lock:
+            event = self._events[session] = threading.Event()
+            return event
+
+    def stop(self, session: str) -> bool:
+        with self._lock:
+            event = self._events.get(session)
+        if event is None:
+            return False
+        event.set()
+        return True
+
+
+def build_ui(backend: Backend, settings: Settings, library: Library | None = None) -> gr.Blocks:
+    library = library or Library(settings.limits())
+    sessions = _Sessions()
+    exports = Path(tempfile.mkdtemp(prefix="glyph-web-exports-"))
+
+    with gr.Blocks(title=TEXT["title"], fill_width=True, delete_cache=(3600, 3600 * 6)) as demo:
+        conversation = gr.State(Conversation())
+        with gr.Row(elem_id="app-header"):
+            gr.Markdown(f"## {TEXT['title']}\n{TEXT['subtitle']}")
+        banner = gr.Markdown(TEXT["noise_banner"], elem_id="noise-banner", visible=False)
+        status = gr.Markdown(_status_text(backend), elem_id="status")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=5, min_width=380):
+                uploads = gr.File(label=TEXT["upload_label"], file_count="multiple", file_types=UPLOAD_TYPES,
+                                  type="filepath", elem_id="doc-upload")
+                pasted = gr.Textbox(label=TEXT["paste_label"], placeholder=TEXT["paste_placeholder"], lines=4,
+                                    max_lines=12, elem_id="doc-text")
+                render_btn = gr.Button(TEXT["render_button"], variant="secondary", elem_id="render")
+                stats = gr.Markdown(TEXT["no_document"], elem_id="doc-stats")
+                pages = gr.Gallery(label=TEXT["pages_label"], columns=3, height=520, object_fit="contain",
+                                   allow_preview=True, elem_id="pages", interactive=False)
+            with gr.Column(scale=6, min_width=420):
+                chat = gr.Chatbot(label=TEXT["chat_label"], elem_id="chat", height=560,
+                                  placeholder=TEXT["chat_placeholder"])
+                question = gr.Textbox(label=TEXT["question_label"], placeholder=TEXT["question_placeholder"],
+                                      lines=2, max_lines=6, elem_id="question", submit_btn=False)
+                with gr.Row():
+                    send = gr.Button(TEXT["send"], variant="primary", elem_id="send")
+                    stop = gr.Button(TEXT["stop"], variant="stop", elem_id="stop")
+                    clear = gr.Button(TEXT["clear"], elem_id="clear")
+                    download = gr.DownloadButton(TEXT["download"], elem_id="download", visible=False)
+                with gr.Accordion(TEXT["settings"], open=False, elem_id="settings"):
+                    max_tokens = gr.Slider(16, 8192, value=min(settings.max_new_tokens, 8192), step=16,
+                                           label=TEXT["max_tokens"], elem_id="max-tokens")
+                    temperature = gr.Slider(0.0, 1.5, value=settings.temperature, step=0.05,
+                                            label=TEXT["temperature"], elem_id="temperature")
+                    cache_on = gr.Checkbox(value=settings.kv_cache, label=TEXT["cache"], elem_id="cache")
+                    dpi = gr.Radio([72, 96], value=int(settings.dpi or 72), label=TEXT["dpi"], elem_id="dpi")
+                    newline = gr.Radio([(TEXT["newline_br"], "br"), (TEXT["newline_marker"], "marker")],
+                                       value=settings.newline or "br", label=TEXT["newline"], elem_id="newline")
+                    four_bit = gr.Checkbox(value=settings.load_in_4bit, label=TEXT["four_bit"], elem_id="four-bit")
+                    with gr.Row(visible=False) as confirm_row:
+                        gr.Markdown(TEXT["reload_confirm"])
+                        reload_yes = gr.Button(TEXT["reload_yes"], variant="primary", elem_id="reload-yes")
+                        reload_no = gr.Button(TEXT["reload_no"], elem_id="reload-no")
+
+        # --- documents ------------------------------------------------------------------------------
+
+        def prepare(files, text, dpi_value, newline_value, conv: Conversation, progress=gr.Progress()):
+            paths = [f if isinstance(f, str) else f.name for f in (files or [])]
+            if not paths and not (text or "").strip():
+                return conv, gr.update(), TEXT["no_document"], gr.update()
+            progress(0.1, desc=TEXT["progress_reading"])
+            options = RenderOptions(dpi=float(dpi_value), newline=newline_value, lang=settings.lang,
+                                    engine=settings.engine, fonts_dir=settings.fonts_dir,
+                                    max_pages=settings.max_pages)
+            try:
+                prepared = library.prepare(paths, text, options, backend.count_tokens)
+            except GlyphError as exc:
+                gr.Warning(str(exc))
+                return conv, gr.update(), f"**{TEXT['doc_error']}** {exc}", gr.update()
+            except Exception:  # a bug: say so plainly and keep the page alive
+                logger.exception("preparing documents failed")
+                gr.Warning(TEXT["internal_error"])
+                return conv, gr.update(), TEXT["internal_error"], gr.update()
+            progress(1.0, desc=TEXT["progress_done"])
+            for warning in prepared.pages.warnings:
+                gr.Warning(warning)
+            return (Conversation(doc_id=prepared.id), _gallery(prepared), _stats_text(prepared),
+                    [] if conv.turns else gr.update())
+
+        doc_inputs = [uploads, pasted, dpi, newline, conversation]
+        doc_outputs = [conversation, pages, stats, chat]
+        uploads.upload(prepare, doc_inputs, doc_outputs, concurrency_id="render", concurrency_limit=2)
+        render_btn.click(prepare, doc_inputs, doc_outputs, concurrency_id="render", concurrency_limit=2)
+        dpi.change(prepare, doc_inputs, doc_outputs, concurrency_id="render", concurrency_limit=2)
+        newline.change(prepare, doc_inputs, doc_outputs, concurrency_id="render", concurrency_limit=2)
+
+        # --- asking ---------------------------------------------------------------------------------
+
+        def ask(text, conv: Conversation, max_new, temp, request: gr.Request):
+            text = (text or "").strip()
+            prepared = library.get(conv.doc_id)
+            if not text:
+                gr.Warning(TEXT["empty_question"])
+                yield gr.update(), conv, gr.update(), gr.update()
+                return
+            if prepared is None:
+                gr.Warning(TEXT["need_document"])
+                yield gr.update(), conv, gr.update(), gr.update()
+                return
+            stop_event = sessions.new(_session(request))
+            generation = GenerationSettings(max_new_tokens=int(max_new), temperature=float(temp),
+                                            top_p=settings.top_p, repetition_penalty=settings.repetition_penalty)
+            last = 0.0
+            turn: Turn | None = None
+            try:
+                for turn in stream_turn(backend, prepared, conv, text, generation, stop_event):
+                    now = time.monotonic()
+                    if turn.status in ("streaming", "waiting") and now - last < STREAM_INTERVAL_S:
+                        continue
+                    last = now
+                    yield _messages(conv), conv, "", gr.update()
+            except Exception:  # a bug: keep what was answered, say so, keep the page alive
+                logger.exception("answering failed")
+                if turn is not None:
+                    turn.status, turn.error = "error", TEXT["internal_error"]
+            if turn is not None and turn.status == "error":
+                gr.Warning(turn.error)
+            yield _messages(conv), conv, "", _export(conv, prepared)
+
+        ask_inputs = [question, conversation, max_tokens, temperature]
+        ask_outputs = [chat, conversation, question, download]
+        gpu = dict(concurrency_id="gpu", concurrency_limit=settings.gpu_concurrency)
+        send.click(ask, ask_inputs, ask_outputs, **gpu)
+        question.submit(ask, ask_inputs, ask_outputs, **gpu)
+
+        def stop_answer(request: gr.Request):
+            sessions.stop(_session(request))
+
+        stop.click(stop_answer, None, None, queue=False)
+
+        def clear_chat(conv: Conversation):
+            return Conversation(doc_id=conv.doc_id), [], gr.update(visible=False, value=None)
+
+        clear.click(clear_chat, [conversation], [conversation, chat, download], queue=False)
+
+        def _export(conv: Conversation, prepared: PreparedDocument | None):
+            path = exports / f"conversation-{id(conv)}.md"
+            path.write_text(conv.to_markdown(prepared, backend.state().model), encoding="utf-8")
+            return gr.update(value=str(path), visible=True)
+
+        # --- settings and status --------------------------------------------------------------------
+
+        cache_on.change(lambda on: backend.set_cache_enabled(bool(on)), [cache_on], None, queue=False)
+        four_bit.change(lambda on: gr.update(visible=bool(on) != backend_4bit(backend)), [four_bit], [confirm_row],
+                        queue=False)
+
+        def reload_model(on):
+            backend.reload(load_in_4bit=bool(on))
+            return gr.update(visible=False), _status_text(backend)
+
+        reload_yes.click(reload_model, [four_bit], [confirm_row, status], queue=False)
+        reload_no.click(lambda: (gr.update(visible=False), gr.update(value=backend_4bit(backend))), None,
+                        [confirm_row, four_bit], queue=False)
+
+        def refresh():
+            state = backend.state()
+            return _status_text(backend, state), gr.update(visible=state.noise)
+
+        gr.Timer(2.0).tick(refresh, None, [status, banner], queue=False)
+        demo.load(refresh, None, [status, banner], queue=False)
+    return demo
+
+
+def backend_4bit(backend: Backend) -> bool:
+    return "4-bit" in (backend.state().precision or "") or bool(getattr(getattr(backend, "manager", None),
+                                                                          "load_in_4bit", False))
+
+
+def _session(request: gr.Request | None) -> str:
+    return getattr(request, "session_hash", None) or "default"
+
+
+def _gallery(prepared: PreparedDocument) -> list:
+    return [(img, TEXT["page_caption"].format(n=n)) for n, img in enumerate(prepared.pages.images, 1)]
+
+
+def _stats_text(prepared: PreparedDocument) -> str:
+    s = prepared.summary()
+    parts = [TEXT["stats"].format(name=s["name"], pages=s["pages"], chars=s["characters"],
+                                  visual=s["visual_tokens"], dpi=f"{s['dpi']:g}")]
+    if s["text_tokens"]:
+        parts.append(TEXT["stats_compression"].format(text=s["text_tokens"], ratio=s["compression"]))
+    else:
+        parts.append(TEXT["stats_no_tokenizer"])
+    return "  \n".join(parts)
+
+
+def _status_text(backend: Backend, state=None) -> str:
+    state = state or backend.state()
+    name = state.model or "?"
+    if state.status == "ready":
+        memory = f" · {TEXT['memory']} {state.memory_gb:.1f} GB" if state.memory_gb is not None else ""
+        return TEXT["status_ready"].format(model=name, device=state.device, precision=state.precision) + memory
+    if state.status == "loading":
+        pct = f" {state.progress:.0%}" if state.progress is not None else ""
+        return TEXT["status_loading"].format(model=name, step=state.detail or "", pct=pct)
+    if state.status == "failed":
+        return TEXT["status_failed"].format(model=name, reason=state.detail)
+    return TEXT["status_not_loaded"].format(model=name)
+
+
+def _messages(conv: Conversation) -> list[dict]:
+    out: list[dict] = []
+    for turn in conv.turns:
+        out.append({"role": "user", "content": turn.question})
+        streaming = turn.status in ("waiting", "streaming")
+        if turn.thinking:
+            out.append({"role": "assistant", "content": turn.thinking,
+                        "metadata": {"title": TEXT["thinking"], "status": "pending" if streaming else "done"}})
+        answer = turn.answer
+        if turn.status == "waiting":
+            answer = TEXT["waiting"]
+        if turn.status == "stopped":
+            answer += f"\n\n*{TEXT['stopped']}*"
+        if turn.status == "error":
+            answer += f"\n\n**{TEXT['error']}** {turn.error}"
+        out.append({"role": "assistant", "content": answer or "…"})
+    return out
