@@ -65,7 +65,7 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
         with gr.Row(elem_id="app-header"):
             gr.Markdown(f"## {TEXT['title']}\n{TEXT['subtitle']}")
         banner = gr.Markdown(TEXT["noise_banner"], elem_id="noise-banner", visible=False)
-        status = gr.Markdown(_status_text(backend), elem_id="status")
+        status = gr.Markdown(lambda: _status_text(backend), elem_id="status")  # evaluated at each page load
         with gr.Row(equal_height=False):
             with gr.Column(scale=5, min_width=380):
                 uploads = gr.File(label=TEXT["upload_label"], file_count="multiple", file_types=UPLOAD_TYPES,
@@ -205,8 +205,8 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
             state = backend.state()
             return _status_text(backend, state), gr.update(visible=state.noise)
 
-        gr.Timer(2.0).tick(refresh, None, [status, banner], queue=False)
-        demo.load(refresh, None, [status, banner], queue=False)
+        gr.Timer(2.0).tick(refresh, None, [status, banner], queue=False, show_progress="hidden")
+        demo.load(refresh, None, [status, banner], queue=False, show_progress="hidden")
     return demo
 
 
