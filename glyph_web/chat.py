@@ -31,6 +31,7 @@ class RenderOptions:
     dpi: float = 72
     newline: str = "br"  # "br" or "marker"
     lang: str = "auto"
+    config_path: str | None = None  # an official-format config file instead of the preset for lang
     engine: str = "reference"
     fonts_dir: str | None = None
     max_pages: int = Limits.max_pages
@@ -84,7 +85,9 @@ class Library:
         if not docs:
             raise GlyphError("Add a document first: upload a file or paste some text.")
         doc = combine(docs)
-        config = RenderConfig.for_text(doc.text, options.lang).replace(dpi=options.dpi, newline=options.newline)
+        base = (RenderConfig.from_file(options.config_path) if options.config_path
+                else RenderConfig.for_text(doc.text, options.lang))
+        config = base.replace(dpi=options.dpi, newline=options.newline)
         fonts_dir = Path(options.fonts_dir) if options.fonts_dir else None
         cache_key = PageCache.key(doc.sha256, config, options.engine) + f":{options.max_pages}"
         pages = self.page_cache.get_or_render(cache_key, lambda: render_document(

@@ -92,7 +92,8 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
                     temperature = gr.Slider(0.0, 1.5, value=settings.temperature, step=0.05,
                                             label=TEXT["temperature"], elem_id="temperature")
                     cache_on = gr.Checkbox(value=settings.kv_cache, label=TEXT["cache"], elem_id="cache")
-                    dpi = gr.Radio([72, 96], value=int(settings.dpi or 72), label=TEXT["dpi"], elem_id="dpi")
+                    start_dpi = int(settings.dpi or 72)  # the official demo offers 72 and 96; keep a configured one
+                    dpi = gr.Radio(sorted({72, 96, start_dpi}), value=start_dpi, label=TEXT["dpi"], elem_id="dpi")
                     newline = gr.Radio([(TEXT["newline_br"], "br"), (TEXT["newline_marker"], "marker")],
                                        value=settings.newline or "br", label=TEXT["newline"], elem_id="newline")
                     four_bit = gr.Checkbox(value=settings.load_in_4bit, label=TEXT["four_bit"], elem_id="four-bit")
@@ -109,6 +110,7 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
                 return conv, gr.update(), TEXT["no_document"], gr.update()
             progress(0.1, desc=TEXT["progress_reading"])
             options = RenderOptions(dpi=float(dpi_value), newline=newline_value, lang=settings.lang,
+                                    config_path=settings.render_config,
                                     engine=settings.engine, fonts_dir=settings.fonts_dir,
                                     max_pages=settings.max_pages)
             try:
