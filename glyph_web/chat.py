@@ -20,6 +20,7 @@ from glyph_web.documents import Document, Limits, combine, from_text, load_file
 from glyph_web.errors import GlyphError
 from glyph_web.render import RenderConfig, RenderedPages, render_document
 from glyph_web.render.cache import PageCache
+from glyph_web.render.fonts import resolve_font
 
 logger = logging.getLogger(__name__)
 
@@ -89,12 +90,15 @@ class Library:
                 else RenderConfig.for_text(doc.text, options.lang))
         config = base.replace(dpi=options.dpi, newline=options.newline)
         fonts_dir = Path(options.fonts_dir) if options.fonts_dir else None
-        cache_key = PageCache.key(doc.sha256, config, options.engine) + f":{options.max_pages}"
-        pages = self.page_cache.get_or_render(cache_key, lambda: render_document(
+        # The font actually used is part of the pixels: a training font fetched while the app runs must not
+        # meet pages (or a KV cache) made with the fallback.
+        font = resolve_font(config, doc.text, fonts_dir)
+        pixels_key = f"{config.cache_key()}:{options.engine}:{font.path}:{font.index}"
+        pages = self.page_cache.get_or_render(f"{doc.sha256}:{pixels_key}:{options.max_pages}", lambda: render_document(
             doc, config, engine=options.engine, fonts_dir=fonts_dir, max_pages=options.max_pages))
         tokens = count_tokens(doc.text) if doc.text.strip() else None
-        prepared = PreparedDocument(id=f"d{next(self._ids)}", doc=doc, pages=pages,
-                                    key=f"{doc.sha256}:{config.cache_key()}:{options.engine}", text_tokens=tokens)
+        prepared = PreparedDocument(id=f"d{next(self._ids)}", doc=doc, pages=pages, key=f"{doc.sha256}:{pixels_key}",
+                                    text_tokens=tokens)
         with self._lock:
             self._docs[prepared.id] = prepared
             while len(self._docs) > self.max_documents:
@@ -175,4 +179,8 @@ def stream_turn(backend: Backend, prepared: PreparedDocument, conversation: Conv
             yield turn
     except GlyphError as exc:
         turn.status, turn.error = "error", str(exc)
+        yield turn
+        return
+    if turn.status in ("waiting", "streaming"):  # a backend that ended without its "done" event
+        turn.status, turn.error = "error", "The answer ended unexpectedly."
         yield turn

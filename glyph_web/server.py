@@ -49,7 +49,6 @@ def create_app(settings: Settings, backend=None, *, start: bool = True):
     """(FastAPI app, backend): the UI mounted at / beside the probe routes."""
     import gradio as gr
     from fastapi import FastAPI
-    from fastapi.responses import JSONResponse
 
     from glyph_web.chat import Library
     from glyph_web.ui.app import build_ui
@@ -63,10 +62,7 @@ def create_app(settings: Settings, backend=None, *, start: bool = True):
 
     @app.get("/readyz")
     def readyz():
-        state = backend.state()
-        body = {"status": state.status, "model": state.model, "device": state.device,
-                "precision": state.precision, "detail": state.detail}
-        return JSONResponse(body, status_code=200 if state.ready else 503)
+        return _readiness(backend)
 
     demo = build_ui(backend, settings, Library(settings.limits()))
     demo.queue(max_size=settings.queue_size, default_concurrency_limit=settings.gpu_concurrency)
@@ -75,6 +71,16 @@ def create_app(settings: Settings, backend=None, *, start: bool = True):
     if start:
         backend.start()
     return app, backend
+
+
+def _readiness(backend):
+    """200 with the model's state when it can answer, else 503 with the reason."""
+    from fastapi.responses import JSONResponse
+
+    state = backend.state()
+    body = {"status": state.status, "model": state.model, "device": state.device, "precision": state.precision,
+            "detail": state.detail}
+    return JSONResponse(body, status_code=200 if state.ready else 503)
 
 
 def _css() -> str:
@@ -116,10 +122,7 @@ def _serve_shared(settings: Settings, log_path: Path) -> int:
         return {"status": "ok"}
 
     def readyz():
-        from fastapi.responses import JSONResponse
-
-        state = backend.state()
-        return JSONResponse({"status": state.status, "detail": state.detail}, status_code=200 if state.ready else 503)
+        return _readiness(backend)
 
     for path, endpoint in (("/healthz", healthz), ("/readyz", readyz)):
         demo.app.router.routes.insert(0, APIRoute(path, endpoint, methods=["GET"]))

@@ -120,6 +120,7 @@ class ModelManager:
                 self._set(status="failed", detail=reason, progress=None)
                 return self.state
             rt = self._runtime
+            rt.cache.enabled = self.cache_enabled and rt.cache.budget_bytes > 0  # switched during the load?
             self._set(status="ready", detail="", progress=None, device=rt.device_name, precision=rt.precision,
                       noise=rt.noise)
             logger.info("model %s ready on %s (%s)", self.model_name, rt.device_name, rt.precision)
