@@ -121,7 +121,20 @@ def test_binary_data_is_refused(data):
 def test_control_characters_dropped_tabs_and_newlines_kept():
     raw = b"name\tvalue\r\nNUL:\x00 bell:\x07 \x1b[1;31mred\x1b[0m done\x0cnext page\r\n"
     doc = load_bytes(raw, "log.md")
-    assert doc.text == "name\tvalue\nNUL: bell: red done\nnext page\n"
+    assert doc.text == "name\tvalue\nNUL: bell: red done\x0cnext page\n"
+
+
+def test_whitespace_controls_render_as_the_official_method_sets_them():
+    from oracle import official_pages
+
+    from conftest import assert_same_pages
+
+    text = "form\x0cfeed, vertical\x0btab, unit\x1fseparator, next\x85line, line\u2028separator"
+    doc = load_bytes(text.encode("utf-8"), "w.txt")
+    assert doc.text == text  # kept: reportlab sets them as spaces
+    cfg = {**RenderConfig.preset("en").to_dict(), "font-path": str(DEJAVU)}
+    ours = render_document(doc, RenderConfig.from_dict(cfg))
+    assert_same_pages(ours.images, official_pages(text, cfg, str(DEJAVU)))
 
 
 def test_markdown_is_text():

@@ -76,18 +76,18 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-# C0 controls except tab and newlines, DEL, and C1 controls render as boxes; ANSI escape sequences (colours in
-# logs, terminal captures) are removed whole so that their parameters do not remain as text.
+# Controls that reportlab would draw as boxes: C0 controls that are not whitespace, DEL, and C1 controls except
+# NEL. ANSI escape sequences (colours in logs, terminal captures) go whole, so that their parameters do not remain
+# as text. Whitespace controls (form feed, vertical tab, U+001C-U+001F, NEL, U+2028/9) stay: Glyph's official
+# renderer sets them as spaces, and so do we.
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
-_BREAKS = re.compile("[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 
 
 def clean_control_chars(text: str) -> str:
-    """Text without characters that would render as boxes; tabs and line breaks are kept.
+    """Text without the control characters that would render as boxes; whitespace and newlines are kept.
 
-    Form feeds, vertical tabs and Unicode line/paragraph separators become newlines; a leading BOM goes.
+    \\r\\n and \\r become \\n (as Python's text mode reads files); a leading BOM goes.
     """
     text = _ANSI.sub("", text.removeprefix("\ufeff"))
-    text = _BREAKS.sub("\n", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return _CONTROL.sub("", text)
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
