@@ -262,12 +262,7 @@ def _ask(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from glyph_web.server import serve
 
-    settings = Settings.resolve(args)
-    if settings.host not in ("127.0.0.1", "localhost", "::1"):
-        logging.getLogger(__name__).warning(
-            "listening on %s: anyone who can reach this machine can use the app (authentication arrives with "
-            "the service issue); use --host 127.0.0.1 to keep it local", settings.host)
-    return serve(settings)
+    return serve(Settings.resolve(args))
 
 
 def _make_tiny(args: argparse.Namespace) -> int:

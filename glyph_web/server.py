@@ -17,6 +17,7 @@ from glyph_web.settings import Settings
 logger = logging.getLogger(__name__)
 
 LOG_FILE = "glyph_web.log"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -94,6 +95,9 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     log_path = setup_logging(settings.log_dir)
+    if settings.host not in LOOPBACK:
+        logger.warning("listening on %s without authentication: anyone who can reach this machine can use the "
+                       "app; use --host 127.0.0.1 to keep it local", settings.host)
     if settings.share:
         return _serve_shared(settings, log_path)
     app, _backend = create_app(settings)
