@@ -258,8 +258,11 @@ def test_rendered_page_limit_names_the_limit(tmp_path):
     with pytest.raises(PageLimitError, match=r"over the limit of 3 pages .* --max-pages or GLYPH_MAX_PAGES"):
         render_document(doc, cfg, max_pages=3)
     huge = load_bytes(b"word " * 400_000, "huge.txt")
-    with pytest.raises(PageLimitError, match="about 66 pages, over the limit of 1 pages"):
-        render_document(huge, cfg, max_pages=1)  # refused from its length, before any layout
+    with pytest.raises(PageLimitError, match="about 67 pages, over the limit of 1 pages"):
+        render_document(huge, cfg, max_pages=1)  # refused from its length (2 M characters), before any layout
+    scans_then_text = load_bytes(docgen.pdf([b"scan", b"scan", "and a page of text"]), "mixed.pdf")
+    with pytest.raises(PageLimitError, match="about 3 pages, over the limit of 2 pages"):
+        render_document(scans_then_text, cfg, max_pages=2)  # the text has no room left after the scans
 
 
 def test_render_document_interleaves_rendered_and_image_pages():

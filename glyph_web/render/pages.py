@@ -115,7 +115,7 @@ def render_text(text: str, config: RenderConfig | None = None, *, lang: str = "a
     if engine not in engines:
         raise ConfigError(f"Unknown render engine {engine!r}: use one of {', '.join(engines)}.")
     if max_pages is not None and len(text) > max_pages * MAX_CHARS_PER_PAGE:
-        raise PageLimitError(len(text) // MAX_CHARS_PER_PAGE, max_pages, estimated=True)
+        raise PageLimitError(-(-len(text) // MAX_CHARS_PER_PAGE), max_pages, estimated=True)  # at least this many
     started = time.perf_counter()
     config = config or RenderConfig.for_text(text, lang)
     font = resolve_font(config, text, fonts_dir)
