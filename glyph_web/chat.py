@@ -33,7 +33,7 @@ class RenderOptions:
     newline: str = "br"  # "br" or "marker"
     lang: str = "auto"
     config_path: str | None = None  # an official-format config file instead of the preset for lang
-    engine: str = "reference"
+    engine: str = "fast"
     fonts_dir: str | None = None
     max_pages: int = Limits.max_pages
 

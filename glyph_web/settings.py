@@ -38,7 +38,8 @@ class Settings:
     newline: str | None = _setting(
         None, "how line breaks appear on the page: br (a line break) or marker (a red \\n, the official "
         "demo's 'no newlines' style); default: the config's newline-markup", choices=("br", "marker"))
-    engine: str = _setting("reference", "render engine", choices=("reference",))
+    engine: str = _setting("fast", "render engine: fast (the same pixels, much sooner) or reference (reportlab + "
+                           "poppler, the official method)", choices=("fast", "reference"))
     fonts_dir: str | None = _setting(None, "folder searched for fonts by file name (default: the project's fonts/)",
                                      metavar="DIR")
     max_upload_mb: float = _setting(Limits.max_upload_mb, "largest file accepted, in MB", kind=float, metavar="MB")

@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kit", type=Path, default=ROOT.parent / "shared" / "glyph-reference",
                         help="the Glyph reference kit folder")
-    parser.add_argument("--engine", default="reference", choices=ENGINE_NAMES)
+    parser.add_argument("--engine", default="fast", choices=ENGINE_NAMES)
     parser.add_argument("--dpi", type=float, default=72)
     parser.add_argument("--cases", nargs="*", default=list(CASES), help="sample file names in the kit")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")

@@ -22,18 +22,19 @@ OFFICIAL = {
 }
 
 
-def both(text, font, font_index=0, **changes):
+def both(text, font, font_index=0, engine="fast", **changes):
     """(our pages, the oracle's pages) for the official layout with changes (dashed keys as kwargs_)."""
     cfg = {**OFFICIAL, **{k.replace("_", "-"): v for k, v in changes.items()}, "font-path": str(font)}
     if font_index:
         cfg["font-index"] = font_index
-    ours = render_text(text, RenderConfig.from_dict(cfg))
+    ours = render_text(text, RenderConfig.from_dict(cfg), engine=engine)
     return ours, official_pages(text, cfg, str(font), font_index)
 
 
-def test_official_page_reproduced(reference, verdana, official_en):
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_official_page_reproduced(reference, verdana, official_en, engine):
     cfg = RenderConfig.from_file(reference / "config_en.json").replace(font_path=str(verdana))
-    result = render_text((reference / "input.txt").read_text(encoding="utf-8"), cfg)
+    result = render_text((reference / "input.txt").read_text(encoding="utf-8"), cfg, engine=engine)
     assert result.warnings == []
     assert_same_pages(result.images, [Image.open(reference / "Little_Red_Riding_Hood.png").convert("RGB")])
 
@@ -61,15 +62,17 @@ LATIN_CASES = {
 }
 
 
+@pytest.mark.parametrize("engine", ["fast", "reference"])
 @pytest.mark.parametrize("case", sorted(LATIN_CASES))
-def test_text_cases_match_the_official_method(case, verdana):
-    ours, theirs = both(LATIN_CASES[case].replace("\r\n", "\n").replace("\r", "\n"), verdana)
+def test_text_cases_match_the_official_method(case, engine, verdana):
+    ours, theirs = both(LATIN_CASES[case].replace("\r\n", "\n").replace("\r", "\n"), verdana, engine=engine)
     assert_same_pages(ours.images, theirs)
 
 
+@pytest.mark.parametrize("engine", ["fast", "reference"])
 @pytest.mark.parametrize("case", sorted(LATIN_CASES))
-def test_text_cases_with_an_open_font(case):
-    ours, theirs = both(LATIN_CASES[case].replace("\r\n", "\n").replace("\r", "\n"), DEJAVU)
+def test_text_cases_with_an_open_font(case, engine):
+    ours, theirs = both(LATIN_CASES[case].replace("\r\n", "\n").replace("\r", "\n"), DEJAVU, engine=engine)
     assert_same_pages(ours.images, theirs)
 
 
@@ -188,7 +191,7 @@ def test_summary_reports_pages_sizes_and_visual_tokens(reference, verdana):
     assert summary["pages"] == 1 and summary["characters"] == 4820
     assert summary["page_sizes"] == [[589, 566]]
     assert summary["visual_tokens"] == [420] and summary["visual_tokens_total"] == 420  # 20 x 21 blocks of 28 px
-    assert summary["engine"] == "reference" and summary["warnings"] == []
+    assert summary["engine"] == "fast" and summary["fallback"] is None and summary["warnings"] == []
 
 
 def test_fallback_font_warning_reaches_the_result(empty_fonts_dir):

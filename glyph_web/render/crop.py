@@ -28,9 +28,10 @@ def _finish(img: Image.Image, config: RenderConfig, is_last: bool) -> Image.Imag
     crop_bottom = config.auto_crop_last_page and is_last
     if not (config.auto_crop_width or crop_bottom):
         return img
-    grey = np.asarray(img.convert("L"))  # (H, W) uint8, ITU-R 601 luma as PIL computes it
-    background = np.median(grey[:2, :2])
-    ink = np.abs(grey - background) > INK_TOLERANCE
+    grey = np.asarray(img.convert("L")).astype(np.int16)  # (H, W), ITU-R 601 luma as PIL computes it
+    # |grey - median| > 5 in integers: twice the median of the four corner pixels is the sum of the middle two
+    corner = np.sort(grey[:2, :2], axis=None)
+    ink = np.abs(2 * grey - (int(corner[1]) + int(corner[2]))) > 2 * INK_TOLERANCE
     if config.auto_crop_width:
         cols = np.flatnonzero(ink.any(axis=0))
         if cols.size:

@@ -1,0 +1,505 @@
+"""Fast re-implementation of reportlab's Paragraph/SimpleDocTemplate layout for Glyph's setup.
+
+`layout_pages(text, config, ttfont)` returns, per page, the pieces reportlab draws: the page background, and
+per drawn paragraph piece its origin (the `cm` translation), size, background colour and lines, each line as
+(first-baseline offset index, word spacing Tw, [(rgb, text), ...]) -- or None where this model does not follow
+reportlab, so that the caller falls back to reportlab itself.
+
+The algorithm is a transliteration of the code paths reportlab takes for this setup (paragraph.py:
+_getFragWords, Paragraph.breakLines both paths, split, _split_blParaHard/_split_blParaSimple, the draw
+functions; frames.py Frame._add/split; doctemplate.py handle_flowable), restricted to text and <br/>
+fragments, LEFT alignment, no hyphenation, with one change for speed: a paragraph is broken into lines lazily,
+only as far as the current frame needs, so the re-wrap of the remainder after every page split costs one page
+of work instead of the whole remainder (reportlab's greedy breaker never looks ahead, so the lines are the
+same).
+"""
+
+from __future__ import annotations
+
+import re
+
+_WSC = ('\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008'
+        '\u2009\u200a\u200b\u2028\u2029\u202f\u205f\u3000')
+_wsc_re_split = re.compile('[%s]+' % re.escape(_WSC)).split
+_WHITESPACE = ' \t\n\r\x0b\x0c'  # string.whitespace
+_FUZZ = 1e-6
+_SPACE_SHRINKAGE = 0.05
+_CJK = re.compile('[\u4e00-\u9fff]')
+_ASTRAL = re.compile('[\U00010000-\U0010ffff]')
+_NEWLINES = {"<br/>": "br", '<font color="#FF0000"> \\n </font>': "marker"}
+LINES_PER_PARAGRAPH = 30
+FRAME_PADDING = 6.0
+
+
+def _split(text):
+    return _wsc_re_split(text) if '\xa0' in text else text.split()
+
+
+def _hex_rgb(h: str):
+    h = h.strip()
+    h = h[1:] if h.startswith('#') else h[2:]
+    v = int(h, 16)
+    return ((v >> 16) / 255.0, ((v >> 8) & 255) / 255.0, (v & 255) / 255.0)
+
+
+class Frag:
+    """A reportlab ParaFrag reduced to what matters here: text, colour, and whether it is a <br/>."""
+    __slots__ = ('text', 'color', 'br', 'kind')
+
+    def __init__(self, text, color, br=False):
+        self.text = text
+        self.color = color
+        self.br = br
+        self.kind = 0
+
+    def clone(self):
+        f = Frag(self.text, self.color, self.br)
+        f.kind = self.kind
+        return f
+
+
+class HS(list):
+    """_HSFrag: a frag word followed by a space."""
+    __slots__ = ()
+
+
+class Line:
+    __slots__ = ('extra', 'count', 'lb', 'words')
+
+    def __init__(self, extra, count, lb, words):
+        self.extra = extra
+        self.count = count
+        self.lb = lb
+        self.words = words
+
+
+class Metrics:
+    def __init__(self, ttfont, size):
+        face = ttfont.face
+        self.get = face.charWidths.get
+        self.dw = face.defaultWidth
+        self.k = 0.001 * size
+        get, dw = self.get, self.dw
+
+        class _CharWidths(dict):
+            def __missing__(self, c):
+                v = self[c] = get(ord(c), dw)
+                return v
+        self._cw = _CharWidths()
+        self.size = size
+        self.space = self.width(' ')
+
+    def width(self, s):
+        # reportlab: 0.001*size*sum(widths) (pure-Python rl_accel; left-to-right float sum on 3.11)
+        return self.k * sum(map(self._cw.__getitem__, s))
+
+
+# ---------------------------------------------------------------- markup -> frags (ParaParser's output)
+
+_TOKENS = re.compile(r'<br/>|<font color="#FF0000">|</font>|&amp;|&lt;|&gt;|&nbsp;|[^<&]+')
+_ENT = {'&amp;': '&', '&lt;': '<', '&gt;': '>', '&nbsp;': '\xa0'}
+
+
+def _clean_block(text):
+    """cleanBlockQuotedText for a markup without newlines: strip, split on whitespace, join with ' '."""
+    return ' '.join(_split(text.strip(_WSC)))
+
+
+def markup_frags(markup, black, red):
+    text = _clean_block(markup)
+    frags = []
+    color = black
+    pos = 0
+    for m in _TOKENS.finditer(text):
+        if m.start() != pos:
+            return None
+        pos = m.end()
+        t = m.group()
+        if t == '<br/>':
+            frags.append(Frag('', color, True))
+        elif t == '<font color="#FF0000">':
+            color = red
+        elif t == '</font>':
+            color = black
+        elif t in _ENT:
+            frags.append(Frag(_ENT[t], color))
+        else:
+            frags.append(Frag(t, color))
+    if pos != len(text):
+        return None
+    return frags
+
+
+# ---------------------------------------------------------------- _getFragWords (lazy)
+
+def frag_words(frags, M):
+    """Yield reportlab's frag words [width, (frag, text), ...] (HS when followed by a space)."""
+    W = []
+    n = 0
+    hangingStrip = True
+    last_hs = False
+    width = M.width
+    for f in frags:
+        text = f.text
+        if text != '':
+            f.kind = 0
+            if hangingStrip:
+                text = text.lstrip(_WSC)
+                if not text:
+                    continue
+                hangingStrip = False
+            S = _split(text)
+            if text[0] in _WHITESPACE or not S:
+                if W:
+                    W.insert(0, n)
+                    yield W
+                    last_hs = False
+                    whs = False
+                    W = []
+                    n = 0
+                else:
+                    whs = last_hs
+                if not whs:
+                    S.insert(0, '')
+                elif not S:
+                    continue
+            for w in S[:-1]:
+                W.append((f, w))
+                n += width(w)
+                W.insert(0, n)
+                yield HS(W)
+                last_hs = True
+                W = []
+                n = 0
+            w = S[-1]
+            W.append((f, w))
+            n += width(w)
+            if text[-1] in _WHITESPACE:
+                W.insert(0, n)
+                yield HS(W)
+                last_hs = True
+                W = []
+                n = 0
+        elif f.br:
+            if W:
+                W.insert(0, n)
+                yield W
+                W = []
+                n = 0
+            f.kind = 3
+            yield [0, (f, '')]
+            last_hs = False
+            hangingStrip = True
+    if W:
+        W.insert(0, n)
+        yield W
+
+
+def _same(g, f):
+    return not g.br and not f.br and g.color == f.color
+
+
+class NeedFallback(Exception):
+    pass
+
+
+def break_lines_hard(FW, start, maxWidth, M, need):
+    """breakLines' multi-fragment path over the frag words FW[start:] (reportlab's split hands P2 the
+    frag-word list from the split line's sFW on). Stops once more than `need` lines are complete; returns
+    (lines, sFWs, more) with sFWs[i] the index in FW where line i starts."""
+    lines = []
+    sfws = [start]
+    words = []
+    sw = M.space
+    n = spaceWidth = currentWidth = 0
+    g = None
+    nw = len(FW)
+    i = start
+    while i < nw:
+        w = FW[i]
+        i += 1
+        if not words:
+            n = spaceWidth = currentWidth = 0
+        wordWidth = w[0]
+        f = w[1][0]
+        if wordWidth > 0:
+            newWidth = currentWidth + spaceWidth + wordWidth
+        else:
+            newWidth = currentWidth
+        lineBreak = f.kind == 3
+        spaceShrink = spaceWidth
+        for wi in words:
+            if wi.kind == 0:
+                ns = wi.text.count(' ')
+                if ns:
+                    spaceShrink += ns * sw
+        spaceShrink *= _SPACE_SHRINKAGE
+        limWidth = maxWidth + spaceShrink
+        if not lineBreak and newWidth > limWidth:
+            if wordWidth > maxWidth:
+                raise NeedFallback('long word')
+        endLine = (newWidth > limWidth and n > 0) or lineBreak
+        if not endLine:
+            nText = w[1][1]
+            if nText:
+                n += 1
+            if not words:
+                g = f.clone()
+                words = [g]
+                g.text = nText
+            elif not _same(g, f):
+                if spaceWidth:
+                    j = len(words) - 1
+                    while j >= 0:
+                        wi = words[j]
+                        j -= 1
+                        if wi.kind == 0:
+                            if not wi.text.endswith(' '):
+                                wi.text += ' '
+                            break
+                g = f.clone()
+                words.append(g)
+                g.text = nText
+            elif spaceWidth:
+                if not g.text.endswith(' '):
+                    g.text += ' ' + nText
+                else:
+                    g.text += nText
+            else:
+                g.text += nText
+            spaceWidth = sw if isinstance(w, HS) else 0
+            ni = 0
+            for piece in w[2:]:
+                g = piece[0].clone()
+                g.text = piece[1]
+                if g.text:
+                    ni = 1
+                words.append(g)
+            if not nText and ni:
+                n += 1
+            currentWidth = newWidth
+        else:
+            if lineBreak:
+                g = f.clone()
+                words.append(g)
+                llb = True
+            else:
+                llb = False
+            lines.append(Line(maxWidth - currentWidth, n, llb, words))
+            sfws.append(i - 1)
+            if len(lines) > need:
+                return lines, sfws, True
+            if lineBreak:
+                words = []
+                continue
+            spaceWidth = sw if isinstance(w, HS) else 0
+            currentWidth = wordWidth
+            n = 1
+            g = f.clone()
+            words = [g]
+            g.text = w[1][1]
+            for piece in w[2:]:
+                g = piece[0].clone()
+                g.text = piece[1]
+                words.append(g)
+    if words:
+        lines.append(Line(maxWidth - currentWidth, n, False, words))
+    return lines, sfws, len(lines) > need
+
+
+def break_lines_simple(words, start, maxWidth, M, need):
+    """breakLines' single-fragment path on words[start:]; lines are (extraSpace, [words]); also returns the
+    index in `words` where each line starts (reportlab's split hands P2 the words of lines[s:])."""
+    lines = []
+    starts = [start]
+    spaceWidth = M.space
+    dSpaceShrink = _SPACE_SHRINKAGE * spaceWidth
+    cLine = []
+    currentWidth = -spaceWidth
+    width = M.width
+    for i in range(start, len(words)):
+        word = words[i]
+        wordWidth = width(word)
+        newWidth = currentWidth + spaceWidth + wordWidth
+        limWidth = maxWidth + dSpaceShrink * len(cLine)
+        if newWidth > limWidth and wordWidth > maxWidth:
+            raise NeedFallback('long word')
+        if newWidth <= limWidth or not len(cLine):
+            cLine.append(word)
+            currentWidth = newWidth
+        else:
+            lines.append((maxWidth - currentWidth, cLine))
+            starts.append(i)
+            if len(lines) > need:
+                return lines, starts, True
+            cLine = [word]
+            currentWidth = wordWidth
+    if cLine != []:
+        lines.append((maxWidth - currentWidth, cLine))
+    return lines, starts, len(lines) > need
+
+
+class Para:
+    """A Paragraph (or a split remainder): kind 0 = one fragment, `data` its words; kind 1 = the frag-word
+    list. `start` is where this flowable begins in `data`."""
+
+    __slots__ = ('kind', 'data', 'start', 'color')
+
+    def __init__(self, kind, data, color, start=0):
+        self.kind = kind
+        self.data = data
+        self.start = start
+        self.color = color
+
+    @classmethod
+    def from_frags(cls, frags, color, M):
+        if len(frags) == 1:  # breakLines' single-fragment path, even for a lone <br/> (text '')
+            text = frags[0].text.strip(_WSC)
+            return cls(0, _split(text) if text else [], frags[0].color)
+        if not frags:
+            return cls(0, [], color)
+        FW = list(frag_words(frags, M))
+        if not FW:
+            f = frags[0]
+            f.kind = 0
+            FW = [[0, (f, '')]]
+        return cls(1, FW, color)
+
+    def empty(self):
+        return self.kind == 0 and not any(w.strip(_WSC) for w in self.data[self.start:])
+
+    def wrap(self, maxWidth, M, need):
+        if self.kind == 0:
+            if self.empty():
+                return [], [self.start], False
+            return break_lines_simple(self.data, self.start, maxWidth, M, need)
+        return break_lines_hard(self.data, self.start, maxWidth, M, need)
+
+    def tail(self, starts, s):
+        """Paragraph.split's P2 for lines[s:]."""
+        return Para(self.kind, self.data, self.color, starts[s])
+
+
+def _line_ops(kind, line, color):
+    """(tw, runs) for one line, as _leftDrawParaLine(X) draws it."""
+    if kind == 0:
+        extra, words = line
+        text = ' '.join(words)
+        tw = 0.0
+        if not extra > -1e-8:
+            nSpaces = len(words) + text.count('\xa0') - 1
+            if nSpaces > 0:
+                tw = extra / float(nSpaces)
+        return tw, ([(color, text.replace('\xa0', ' '))] if text else [])
+    tw = 0.0
+    if not line.extra > -1e-8:
+        nSpaces = line.count + sum(w.text.count('\xa0') for w in line.words) - 1
+        if nSpaces > 0:
+            tw = line.extra / float(nSpaces)
+    runs = []
+    for w in line.words:
+        if not w.text:
+            continue
+        t = w.text.replace('\xa0', ' ')  # ttfonts.splitString: "map nbsp into space"
+        if runs and runs[-1][0] == w.color:
+            runs[-1] = (w.color, runs[-1][1] + t)
+        else:
+            runs.append((w.color, t))
+    return tw, runs
+
+
+def layout_pages(text, config, ttfont):
+    """Per-page drawing operations (see module doc), or None where reportlab would differ from this model."""
+    from glyph_web.render.markup import paragraph_markups
+
+    if _CJK.search(text) or config.alignment != 'LEFT' or config.newline_markup not in _NEWLINES:
+        return None
+    if _ASTRAL.search(text):
+        return None
+    if (config.first_line_indent or config.left_indent or config.right_indent or config.space_before
+            or config.space_after or config.border_width or config.border_padding):
+        return None
+    black = _hex_rgb(config.font_color)
+    red = (1.0, 0.0, 0.0)
+    bg = _hex_rgb(config.para_bg_color)
+    page_bg = _hex_rgb(config.page_bg_color)
+    M = Metrics(ttfont, config.font_size)
+    leading = config.leading
+    pw, ph = config.page_size
+    x1 = config.margin_x
+    y1 = config.margin_y
+    fw = pw - 2 * config.margin_x
+    fh = ph - 2 * config.margin_y
+    aW = fw - 2 * FRAME_PADDING
+    top = y1 + fh - FRAME_PADDING
+    p = y1 + FRAME_PADDING
+    fx = x1 + FRAME_PADDING
+
+    story = []
+    for markup in paragraph_markups(text, config.newline_markup):
+        frags = markup_frags(markup, black, red)
+        if frags is None:
+            return None
+        story.append(Para.from_frags(frags, black, M))
+
+    pages = []
+    cur = None
+    y = top
+
+    def new_page():
+        nonlocal cur, y
+        cur = {"page_bg": page_bg, "pieces": []}
+        pages.append(cur)
+        y = top
+
+    def draw(para, lines, y0):
+        # drawPara: `cm` to (fx, y0), the background rectangle, then Tm to the first baseline and T* per line
+        height = len(lines) * leading
+        piece = {"origin": (fx, y0), "size": (aW, height), "bg": bg, "lines": []}
+        cur["pieces"].append(piece)
+        for i, line in enumerate(lines):
+            tw, runs = _line_ops(para.kind, line, para.color)
+            piece["lines"].append((i, tw, runs))
+
+    new_page()
+    try:
+        queue = list(reversed(story))
+        postponed = None
+        while queue:
+            para = queue.pop()
+            h = y - p
+            lines = starts = None
+            if h > 0:
+                # Frame._add: wrap, then draw if it fits. Lines beyond need+1 cannot fit: stop there.
+                lines, starts, more = para.wrap(aW, M, int(h / leading) + 1)
+                if not more:
+                    height = len(lines) * leading
+                    if not (y - height < p - _FUZZ):
+                        draw(para, lines, y - height)
+                        y -= height
+                        postponed = None
+                        continue
+            # Frame.split -> Paragraph.split (allowOrphans=0, allowWidows=1)
+            split = False
+            if h > 0 and not (para.kind == 0 and not para.data[para.start:]):
+                s = int(h / float(leading))
+                if s > 1 and len(lines) > s:
+                    # P1 = lines[0:s] (reportlab re-wraps P1 from the same words: the same lines),
+                    # P2 = the words from line s on.
+                    height = s * leading
+                    if y - height < p - _FUZZ:
+                        return None  # reportlab: "Splitting error"
+                    draw(para, lines[:s], y - height)
+                    y -= height
+                    queue.append(para.tail(starts, s))
+                    postponed = None
+                    split = True
+            if not split:
+                if postponed is para:
+                    return None  # reportlab: LayoutError (too large on an empty frame)
+                postponed = para
+                queue.append(para)
+                new_page()
+    except NeedFallback:
+        return None
+    return pages
