@@ -93,13 +93,19 @@ class RenderedPages:
 
     def save(self, out_dir: str | Path) -> list[Path]:
         """Write page_001.png, page_002.png, ... into out_dir (created when missing)."""
+        from concurrent.futures import ThreadPoolExecutor
+
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for number, img in enumerate(self.images, 1):
-            path = out / f"page_{number:03d}.png"
-            img.save(path, "PNG", compress_level=1)  # same pixels; level 6 triples the writing time
-            paths.append(path)
+        paths = [out / f"page_{number:03d}.png" for number in range(1, len(self.images) + 1)]
+
+        def write(item: tuple[Image.Image, Path]) -> None:
+            # zlib level 1: the same pixels as the default level 6, in a third of the time; the encoder runs
+            # outside the GIL, so pages are written two at a time
+            item[0].save(item[1], "PNG", compress_level=1)
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(write, zip(self.images, paths)))
         return paths
 
 
