@@ -100,6 +100,10 @@ def test_fallbacks_are_named_in_the_summary():
     assert cjk.summary()["fallback"].startswith("CJK text")
     long_word = render_text("x" * 400, _config("en", DEJAVU, 72, "br"), engine="fast")
     assert "a word wider than a line" in long_word.fallback
+    indented = render_text("words", _config("en", DEJAVU, 72, "br").replace(left_indent=12), engine="fast")
+    assert indented.fallback == "indents, paragraph spacing or borders"
+    justified = render_text("words", _config("en", DEJAVU, 72, "br").replace(alignment="JUSTIFY"), engine="fast")
+    assert justified.fallback == "alignment JUSTIFY"
     plain = render_text("plain words", _config("en", DEJAVU, 72, "br"), engine="fast")
     assert plain.fallback is None
 

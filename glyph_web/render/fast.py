@@ -21,7 +21,7 @@ from PIL import Image
 
 from glyph_web.errors import PageLimitError
 from glyph_web.render import fast_layout
-from glyph_web.render.config import RenderConfig, has_cjk
+from glyph_web.render.config import NEWLINE_MARKUPS, RenderConfig, has_cjk
 from glyph_web.render.fonts import ResolvedFont, load_ttfont
 from glyph_web.render.markup import clean_text
 from glyph_web.render.reference import ReferenceEngine
@@ -66,8 +66,11 @@ def _unsupported(text: str, config: RenderConfig, ttfont) -> str | None:
         return "CJK text (reportlab's CJK line breaking is not modelled yet)"
     if config.alignment != "LEFT":
         return f"alignment {config.alignment}"
-    if config.horizontal_scale <= 0:
-        return "horizontal scale"
+    if (config.first_line_indent or config.left_indent or config.right_indent or config.space_before
+            or config.space_after or config.border_width or config.border_padding):
+        return "indents, paragraph spacing or borders"
+    if config.newline_markup not in NEWLINE_MARKUPS.values():
+        return "a newline markup other than the official two"
     cleaned = clean_text(text)
     if _CONTROL.search(cleaned.replace("\n", "").replace("\t", "")):
         return "control characters in the text"
