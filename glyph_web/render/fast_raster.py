@@ -51,12 +51,10 @@ class Rect:
 
 @dataclass(frozen=True)
 class Span:
-    """One `Tj` string: Unicode text, fill colour, and the font subset's byte codes (None: code 0x20 = ' ')."""
+    """One `Tj` string: Unicode text and its fill colour (word spacing applies to its spaces, byte 0x20)."""
 
     text: str
     rgb: RGB
-    codes: bytes | None = None
-    font: str | None = None  # the PDF font resource name (e.g. "F2+0"); informational
 
 
 @dataclass(frozen=True)
@@ -74,27 +72,6 @@ class TextLine:
     @property
     def text(self) -> str:
         return "".join(s.text for s in self.spans)
-
-
-@dataclass(frozen=True)
-class TextRun:
-    """One span on its own: the brief's flat form. x is where poppler's pen stands at the span's first glyph
-    (accumulated as poppler does, see `to_runs`), so rendering runs one by one gives the same pixels."""
-
-    ox: float
-    oy: float
-    x: float
-    y: float
-    size: float
-    word_space: float
-    text: str
-    rgb: RGB
-    codes: bytes | None = None
-    font: str | None = None
-
-    def as_line(self) -> TextLine:
-        return TextLine(self.ox, self.oy, self.x, self.y, self.size, self.word_space,
-                        (Span(self.text, self.rgb, self.codes, self.font),))
 
 
 
@@ -154,9 +131,7 @@ PAPER = (255, 255, 255)  # pdftoppm's default paper colour
 
 
 def with_page_background(ops, page_w_pt, page_h_pt, page_bg):
-    """ops with the page-size background Rect first (added when missing and page_bg is given); TextRuns
-    become one-span TextLines."""
-    ops = [op.as_line() if isinstance(op, TextRun) else op for op in ops]
+    """ops with the page-size background Rect first (added when missing and page_bg is given)."""
     if page_bg is None:
         return ops
     first = ops[0] if ops else None
@@ -273,7 +248,7 @@ def _apply(m, x, y):
 
 
 # --------------------------------------------------------------------------------------------------------
-# vectorised renderer (same pixels as render_page_simple)
+# vectorised renderer (glyph-by-glyph compositing, done for all glyphs of a batch at once)
 
 
 class _Atlas:
@@ -343,34 +318,14 @@ def _atlas(src: GlyphSource) -> _Atlas:
 
 
 class _CharTable:
-    """char / (subset, code) -> (gid, width, word-space flag) for one GlyphSource, vectorised per span."""
+    """char -> (gid, width, word-space flag) for one GlyphSource, vectorised per span."""
 
     def __init__(self, src: GlyphSource, width_of):
         self.src = src
         self.width_of = width_of
         self.by_cp: dict[int, tuple[int, float, bool]] = {}
-        self.by_sub: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
-    def _sub_table(self, sub):
-        t = self.by_sub.get(sub.name)
-        if t is None:
-            gid = np.zeros(256, dtype=np.int64)
-            wid = np.zeros(256, dtype=np.float64)
-            for code in range(256):
-                ch = sub.to_unicode.get(code)
-                gid[code] = self.src.gid(ch) if ch else 0
-                wid[code] = sub.width(code)
-            sp = np.zeros(256, dtype=bool)
-            sp[0x20] = True  # poppler: word spacing on every single byte 0x20
-            t = self.by_sub[sub.name] = (gid, wid, sp)
-        return t
-
-    def lookup(self, span, sub):
-        codes = span.codes
-        if sub is not None and codes is not None and len(codes) == len(span.text):
-            c = np.frombuffer(codes, dtype=np.uint8)
-            gid, wid, sp = self._sub_table(sub)
-            return gid[c], wid[c], sp[c]
+    def lookup(self, span):
         cps = np.frombuffer(span.text.encode("utf-32-le"), dtype=np.uint32)
         uniq, inv = np.unique(cps, return_inverse=True)
         g = np.empty(len(uniq), dtype=np.int64)
@@ -415,13 +370,12 @@ class _Canvas:
 
 
 def render_page(ops, page_w_pt: float, page_h_pt: float, dpi: float, font_path, font_index: int = 0,
-                page_bg="#FFFFFF", fonts=None, stats: dict | None = None) -> Image.Image:
+                page_bg="#FFFFFF", stats: dict | None = None) -> Image.Image:
     """The page as pdftoppm -r dpi draws it (RGB, before any cropping); vectorised with numpy.
 
-    Same arithmetic as render_page_simple: x accumulates per line in float64 in the same order
+    Same arithmetic as pdftoppm, glyph by glyph: x accumulates per line in float64 in the same order
     (itertools.accumulate), device positions use the same expression order, and glyph pixels are composited
     in paint order (a pixel that several glyphs touch gets their contributions one after the other).
-    `fonts` (optional): pdf_ops.Document.fonts, widths from the PDF's /Widths by byte code.
     `page_bg`: the config's page background colour. pdftoppm starts from white paper and the official
     pipeline paints the background as a page-size rectangle, which at most DPIs leaves the last pixel column
     and/or row white (its right / top edge snaps to round(w * dpi / 72) < ceil(...)); so the paper here is
@@ -557,8 +511,7 @@ def render_page(ops, page_w_pt: float, page_h_pt: float, dpi: float, font_path, 
         for span in op.spans:
             if not span.text:
                 continue
-            sub = fonts.get(span.font) if (fonts is not None and span.font is not None) else None
-            g, w, sp = table.lookup(span, sub)
+            g, w, sp = table.lookup(span)
             c = color_idx.get(span.rgb)
             if c is None:
                 c = color_idx[span.rgb] = len(colors)
