@@ -27,3 +27,6 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check -e "$target"  # the glyph-web command
     echo "$want" > "$stamp"
 fi
+# The fast render engine's compiled glyph blit, built now rather than on the first render (cached in
+# ~/.cache/glyph-web; without a C compiler numpy does the same work, more slowly).
+.venv/bin/python -m glyph_web.render.native 2>/dev/null || true

@@ -29,7 +29,6 @@ from functools import lru_cache
 
 import freetype
 import numpy as np
-from PIL import Image
 
 RGB = tuple[int, int, int]
 
@@ -261,6 +260,7 @@ class _Atlas:
     def __init__(self, src: GlyphSource):
         self.src = src
         self.slot: dict[int, int] = {}  # key gid * 4 + xfrac -> slot
+        self._table = np.full(4 * max(src.face.num_glyphs, 1), -1, dtype=np.int64)
         self._dy: list[np.ndarray] = []
         self._dx: list[np.ndarray] = []
         self._a: list[np.ndarray] = []
@@ -268,12 +268,18 @@ class _Atlas:
         self._flat_w = None
 
     def slots(self, keys: np.ndarray) -> np.ndarray:
-        uniq, inv = np.unique(keys, return_inverse=True)
-        table = np.empty(len(uniq), dtype=np.int64)
-        for i, key in enumerate(uniq.tolist()):
-            s = self.slot.get(key)
-            if s is None:
-                s = self.slot[key] = len(self._dy)
+        # a dense key -> slot table (-1: not made yet); np.unique would also import numpy.ma, 8 ms a process
+        if len(keys) and int(keys.max()) >= len(self._table):
+            grown = np.full(int(keys.max()) + 1, -1, dtype=np.int64)
+            grown[:len(self._table)] = self._table
+            self._table = grown
+        found = self._table[keys]
+        new = found < 0
+        if not new.any():
+            return found
+        for key in sorted(set(keys[new].tolist())):
+            if key not in self.slot:
+                self.slot[key] = self._table[key] = len(self._dy)
                 g = self.src.glyph(key >> 2, key & 3)
                 if g is None:
                     e = np.zeros(0, dtype=np.int64)
@@ -285,8 +291,7 @@ class _Atlas:
                     self._dx.append((cols + left).astype(np.int64))
                     self._a.append(alpha[rows, cols].astype(np.uint16))
                 self._dirty = True
-            table[i] = s
-        return table[inv]
+        return self._table[keys]
 
     def arrays(self, W: int):
         if self._dirty or self._flat_w != W:
@@ -323,19 +328,27 @@ class _CharTable:
     def __init__(self, src: GlyphSource, width_of):
         self.src = src
         self.width_of = width_of
-        self.by_cp: dict[int, tuple[int, float, bool]] = {}
+        # dense tables over the BMP, filled as characters first occur (-1: not looked up yet)
+        self.gids = np.full(0x10000, -1, dtype=np.int64)
+        self.widths = np.zeros(0x10000, dtype=np.float64)
 
-    def lookup(self, span):
-        cps = np.frombuffer(span.text.encode("utf-32-le"), dtype=np.uint32)
-        uniq, inv = np.unique(cps, return_inverse=True)
-        g = np.empty(len(uniq), dtype=np.int64)
-        w = np.empty(len(uniq), dtype=np.float64)
-        for i, cp in enumerate(uniq.tolist()):
-            v = self.by_cp.get(cp)
-            if v is None:
-                v = self.by_cp[cp] = (self.src.gid(chr(cp)), self.width_of(cp))
-            g[i], w[i] = v
-        return g[inv], w[inv], cps[:] == 0x20
+    def lookup(self, text: str):
+        """(glyph ids, widths, is-space) per character of text."""
+        cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        if cps.max() >= len(self.gids):  # beyond the BMP: no dense table, look each one up
+            pairs = [self._entry(int(cp)) for cp in cps.tolist()]
+            return (np.array([p[0] for p in pairs], dtype=np.int64), np.array([p[1] for p in pairs]),
+                    cps == 0x20)
+        g = self.gids[cps]
+        missing = g < 0
+        if missing.any():
+            for cp in set(cps[missing].tolist()):
+                self.gids[cp], self.widths[cp] = self._entry(cp)
+            g = self.gids[cps]
+        return g, self.widths[cps], cps == 0x20
+
+    def _entry(self, cp: int) -> tuple[int, float]:
+        return self.src.gid(chr(cp)), self.width_of(cp)
 
 
 class _Canvas:
@@ -344,6 +357,7 @@ class _Canvas:
     def __init__(self, W, H, bg):
         self.W, self.H = W, H
         bg = _hex_rgb(bg)
+        self.uniform = tuple(bg)  # the one colour of every pixel, until something else is painted
         if bg[0] == bg[1] == bg[2]:
             self.px = np.full((H * W, 1), bg[0], dtype=np.uint8)
         else:
@@ -358,20 +372,42 @@ class _Canvas:
         return np.asarray(rgb[:self.px.shape[1]], dtype=np.uint16)
 
     def rect(self, x0, y0, x1, y1, rgb):
+        if self.uniform == tuple(rgb):  # white page, white rectangle, nothing drawn yet: no change
+            return
         self.need(rgb)
         v = self.px.reshape(self.H, self.W, -1)
-        v[max(y0, 0):max(min(y1, self.H), 0), max(x0, 0):max(min(x1, self.W), 0)] = self.chan(rgb)
+        ys = slice(max(y0, 0), max(min(y1, self.H), 0))
+        xs = slice(max(x0, 0), max(min(x1, self.W), 0))
+        v[ys, xs] = self.chan(rgb)
+        whole = (ys.start, xs.start, ys.stop, xs.stop) == (0, 0, self.H, self.W)
+        self.uniform = tuple(rgb) if whole else None
+
+    def array(self):
+        return self.px.reshape(self.H, self.W, -1)
 
     def image(self):
-        v = self.px.reshape(self.H, self.W, -1)
-        if v.shape[2] == 1:
-            return Image.fromarray(v[:, :, 0], "L").convert("RGB")
-        return Image.fromarray(v, "RGB")
+        return _to_image(self.array())
 
 
 def render_page(ops, page_w_pt: float, page_h_pt: float, dpi: float, font_path, font_index: int = 0,
-                page_bg="#FFFFFF", stats: dict | None = None) -> Image.Image:
-    """The page as pdftoppm -r dpi draws it (RGB, before any cropping); vectorised with numpy.
+                page_bg="#FFFFFF", stats: dict | None = None, native: bool | None = None):
+    """The page as pdftoppm -r dpi draws it (RGB, before any cropping). See render_page_array."""
+    return _to_image(render_page_array(ops, page_w_pt, page_h_pt, dpi, font_path, font_index, page_bg, stats,
+                                       native))
+
+
+def _to_image(v: np.ndarray):
+    """An RGB PIL image of a page array (Pillow loads here: page files are written without it)."""
+    from PIL import Image
+
+    if v.shape[2] == 1:
+        return Image.fromarray(v[:, :, 0], "L").convert("RGB")
+    return Image.fromarray(v, "RGB")
+
+
+def render_page_array(ops, page_w_pt: float, page_h_pt: float, dpi: float, font_path, font_index: int = 0,
+                      page_bg="#FFFFFF", stats: dict | None = None, native: bool | None = None) -> np.ndarray:
+    """The page as pdftoppm -r dpi draws it, as an (H, W, 1) grey array while all paint is grey, else (H, W, 3).
 
     Same arithmetic as pdftoppm, glyph by glyph: x accumulates per line in float64 in the same order
     (itertools.accumulate), device positions use the same expression order, and glyph pixels are composited
@@ -380,8 +416,16 @@ def render_page(ops, page_w_pt: float, page_h_pt: float, dpi: float, font_path, 
     pipeline paints the background as a page-size rectangle, which at most DPIs leaves the last pixel column
     and/or row white (its right / top edge snaps to round(w * dpi / 72) < ceil(...)); so the paper here is
     white and page_bg is painted as that rectangle unless the ops already begin with it (as parsed PDFs do).
+    `native`: composite with the compiled blit (native.py) when True or None and it is available, with
+    numpy when False; both give the same bytes.
     """
     from itertools import accumulate
+
+    from glyph_web.render import native as compiled
+
+    blit = compiled.blit() if native in (None, True) else None
+    if native and blit is None:
+        raise RuntimeError("the compiled glyph blit is not available")
 
     kx = dpi / 72.0
     W = math.ceil(kx * page_w_pt)
@@ -393,19 +437,26 @@ def render_page(ops, page_w_pt: float, page_h_pt: float, dpi: float, font_path, 
     tables: dict[int, _CharTable] = {}
     scratch = _scratch(H * W)
 
-    lines = []  # pending text lines since the last rectangle: (op, m, gid, w, sp, colour index per char)
+    # pending text lines since the last rectangle, all of one glyph source: (op, m, [(text, colour index)])
+    lines = []
     colors: list = []
-    cur = {"atlas": None}
+    cur = {"atlas": None, "table": None}
 
     def flush():
         if not lines:
             return
         at = cur["atlas"]
-        n_per = [len(l[2]) for l in lines]
-        gid = np.concatenate([l[2] for l in lines])
-        w = np.concatenate([l[3] for l in lines])
-        sp = np.concatenate([l[4] for l in lines])
-        ci = np.concatenate([l[5] for l in lines])
+        texts, span_lens, span_colors, n_per = [], [], [], []
+        for line in lines:  # one table lookup for all lines: numpy calls per span cost more than the work
+            n = 0
+            for text, c in line[2]:
+                texts.append(text)
+                span_lens.append(len(text))
+                span_colors.append(c)
+                n += len(text)
+            n_per.append(n)
+        gid, w, sp = cur["table"].lookup("".join(texts))
+        ci = np.repeat(np.array(span_colors, dtype=np.int32), span_lens)
         size_c = np.repeat([l[0].size for l in lines], n_per)
         ws_c = np.repeat([l[0].word_space for l in lines], n_per)
         dx = (w * 0.001) * size_c + 0.0
@@ -431,6 +482,16 @@ def render_page(ops, page_w_pt: float, page_h_pt: float, dpi: float, font_path, 
         gs = at.slots(gid * 4 + xfrac)
         at = at.arrays(W)
         lines.clear()
+        canvas.uniform = None
+        if blit is not None:
+            ci32 = np.ascontiguousarray(ci, dtype=np.int32)
+            palette = np.ascontiguousarray(np.array([canvas.chan(c) for c in colors], dtype=np.uint8))
+            args = [np.ascontiguousarray(v, dtype=np.int64) for v in (gx, gy, gs)]
+            blit(canvas.px.ctypes.data, canvas.W, canvas.H, canvas.px.shape[1], len(gs),
+                 *(v.ctypes.data for v in args), ci32.ctypes.data, palette.ctypes.data,
+                 at.start.ctypes.data, at.count.ctypes.data, at.dy.ctypes.data, at.dx.ctypes.data,
+                 at.a.ctypes.data)
+            return
         cnt = at.count[gs]
         total = int(cnt.sum())
         if total == 0:
@@ -507,28 +568,23 @@ def render_page(ops, page_w_pt: float, page_h_pt: float, dpi: float, font_path, 
         table = tables.get(id(src))
         if table is None:
             table = tables[id(src)] = _CharTable(src, width_of)
-        parts = []
+        cur["table"] = table
+        spans = []
         for span in op.spans:
             if not span.text:
                 continue
-            g, w, sp = table.lookup(span)
             c = color_idx.get(span.rgb)
             if c is None:
                 c = color_idx[span.rgb] = len(colors)
                 colors.append(tuple(span.rgb))
                 canvas.need(span.rgb)
-            parts.append((g, w, sp, np.full(len(g), c, dtype=np.int32)))
-        if not parts:
-            continue
-        if len(parts) == 1:
-            g, w, sp, c = parts[0]
-        else:
-            g, w, sp, c = (np.concatenate(z) for z in zip(*parts))
-        lines.append((op, m, g, w, sp, c))
+            spans.append((span.text, c))
+        if spans:
+            lines.append((op, m, spans))
     flush()
     if stats is not None:
         stats["glyphs"] = sum(len(a.slot) for a in _atlases.values())
-    return canvas.image()
+    return canvas.array()
 
 
 _local = threading.local()
