@@ -25,20 +25,45 @@ def finish_pages(pages: list[Image.Image], config: RenderConfig) -> list[Image.I
 def _finish(img: Image.Image, config: RenderConfig, is_last: bool) -> Image.Image:
     if config.horizontal_scale != 1.0:
         img = img.resize((int(img.width * config.horizontal_scale), img.height), Image.Resampling.BICUBIC)
+    box = crop_box(np.asarray(img.convert("L")), config, is_last)  # ITU-R 601 luma as PIL computes it
+    return img if box == img.size else img.crop((0, 0, *box))
+
+
+def finish_array(pixels: np.ndarray, config: RenderConfig, is_last: bool) -> np.ndarray:
+    """finish_pages for one raw page given as an (H, W, 1) grey or (H, W, 3) RGB array; the same pixels.
+
+    A grey plane is its own luma (PIL's (v * 19595 + v * 38470 + v * 7471 + 32768) >> 16 is v), so the
+    common black-on-white page needs no image conversion at all.
+    """
+    if pixels.shape[2] != 1 or config.horizontal_scale != 1.0:
+        mode = "L" if pixels.shape[2] == 1 else "RGB"
+        img = Image.fromarray(pixels[:, :, 0] if mode == "L" else pixels, mode).convert("RGB")
+        return np.asarray(_finish(img, config, is_last))
+    width, height = crop_box(pixels[:, :, 0], config, is_last)
+    return pixels[:height, :width]
+
+
+def crop_box(grey: np.ndarray, config: RenderConfig, is_last: bool) -> tuple[int, int]:
+    """(width, height) of the page after the official auto-crop, from its (H, W) luma."""
+    height, width = grey.shape
     crop_bottom = config.auto_crop_last_page and is_last
     if not (config.auto_crop_width or crop_bottom):
-        return img
-    grey = np.asarray(img.convert("L")).astype(np.int16)  # (H, W), ITU-R 601 luma as PIL computes it
-    # |grey - median| > 5 in integers: twice the median of the four corner pixels is the sum of the middle two
-    corner = np.sort(grey[:2, :2], axis=None)
-    ink = np.abs(2 * grey - (int(corner[1]) + int(corner[2]))) > 2 * INK_TOLERANCE
+        return width, height
+    # ink: |g - median| > 5 with the median of the four corner pixels. Twice that median is the sum of the
+    # middle two (m2), so ink is 2g > m2 + 10 or 2g < m2 - 10, i.e. g > hi or g < lo in whole grey levels;
+    # per-column (per-row) minima and maxima then find the ink without a page-size temporary.
+    corner = sorted(int(v) for v in grey[:2, :2].ravel())
+    m2 = corner[1] + corner[2]
+    hi = (m2 + 2 * INK_TOLERANCE) // 2  # 2g > m2 + 10  <=>  g > floor((m2 + 10) / 2)
+    lo = -((2 * INK_TOLERANCE - m2) // 2)  # 2g < m2 - 10  <=>  g < ceil((m2 - 10) / 2)
     if config.auto_crop_width:
-        cols = np.flatnonzero(ink.any(axis=0))
+        cols = np.flatnonzero((grey.min(axis=0) < lo) | (grey.max(axis=0) > hi))
         if cols.size:
-            # Pillow rounds a fractional box edge, as it did for the official code's float margins.
-            img = img.crop((0, 0, min(img.width, int(cols[-1]) + 1 + config.margin_x), img.height))
+            # Pillow rounds a fractional box edge (Python's round), as it did for the official code's float
+            # margins.
+            width = min(width, round(int(cols[-1]) + 1 + config.margin_x))
     if crop_bottom:
-        rows = np.flatnonzero(ink.any(axis=1))
+        rows = np.flatnonzero((grey.min(axis=1) < lo) | (grey.max(axis=1) > hi))
         if rows.size:
-            img = img.crop((0, 0, img.width, min(img.height, int(rows[-1]) + config.margin_y)))
-    return img
+            height = min(height, round(int(rows[-1]) + config.margin_y))
+    return width, height
