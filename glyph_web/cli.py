@@ -162,27 +162,50 @@ def _load_documents(inputs: list[str], settings: Settings, password: str | None)
 
 
 def _render(args: argparse.Namespace) -> int:
+    import shutil
+    import tempfile
+
+    from glyph_web.render.pool import PagePool
+
     settings = Settings.resolve(args)
-    _doc, result = _render_for(args, settings)
     out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        for old in out.iterdir():
-            if _PAGE_FILE.match(old.name):
-                old.unlink()
-        result.save(out)
-    except OSError as exc:
-        raise GlyphError(f"Cannot write the pages to {out}: {exc.strerror or exc}.") from None
+    if out.exists() and not out.is_dir():
+        raise GlyphError(f"Cannot write the pages to {out}: it is a file, not a folder.")
+    # the drawing processes start before this one loads numpy, Pillow and FreeType (which it then never
+    # needs): they load them while it reads the documents and lays out the pages
+    with PagePool.start() as pool:
+        from glyph_web.render.writer import write_document
+
+        doc, config, fonts_dir = _render_inputs(args, settings)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            # pages go to a staging folder beside --out as they are drawn (memory stays flat however long the
+            # document), and replace the old pages only once all are written: a failure loses nothing
+            staging = Path(tempfile.mkdtemp(prefix=".glyph-render-", dir=out.parent))
+        except OSError as exc:
+            raise GlyphError(f"Cannot write the pages to {out}: {exc.strerror or exc}.") from None
+        try:
+            result = write_document(doc, staging, config, engine=settings.engine, fonts_dir=fonts_dir,
+                                    max_pages=settings.max_pages, pool=pool)
+            out.mkdir(exist_ok=True)
+            for old in out.iterdir():
+                if _PAGE_FILE.match(old.name):
+                    old.unlink()
+            result.files = [Path(shutil.move(str(page), str(out / page.name))) for page in result.files]
+        except OSError as exc:
+            raise GlyphError(f"Cannot write the pages to {out}: {exc.strerror or exc}.") from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(json.dumps({**result.summary(), "out": str(out)}, ensure_ascii=False))
     return 0
 
 
-def _render_for(args: argparse.Namespace, settings: Settings):
-    """The combined document of the inputs and its rendered pages (shared by render and ask)."""
+def _render_inputs(args: argparse.Namespace, settings: Settings):
+    """The combined document of the inputs, its render config and the fonts folder (render and ask)."""
     from glyph_web.documents import combine
-    from glyph_web.render import RenderConfig, render_document
+    from glyph_web.render.config import RenderConfig
 
     if settings.render_config and args.lang:
         raise GlyphError("Give either --config or --lang, not both: a config file sets its own font.")
@@ -196,6 +219,14 @@ def _render_for(args: argparse.Namespace, settings: Settings):
     if settings.newline is not None:
         config = config.replace(newline=settings.newline)
     fonts_dir = Path(settings.fonts_dir) if settings.fonts_dir else None
+    return doc, config, fonts_dir
+
+
+def _render_for(args: argparse.Namespace, settings: Settings):
+    """The combined document of the inputs and its rendered pages, kept in memory (ask)."""
+    from glyph_web.render import render_document
+
+    doc, config, fonts_dir = _render_inputs(args, settings)
     result = render_document(doc, config, engine=settings.engine, fonts_dir=fonts_dir, max_pages=settings.max_pages)
     return doc, result
 

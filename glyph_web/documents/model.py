@@ -6,7 +6,10 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from PIL import Image
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Pillow loads where images are made, not for every text document
+    from PIL import Image
 
 MB = 1024 * 1024
 

@@ -16,20 +16,22 @@ from __future__ import annotations
 
 import logging
 import re
-
-from PIL import Image
+from typing import TYPE_CHECKING
 
 from glyph_web.errors import PageLimitError
-from glyph_web.render import fast_layout
 from glyph_web.render.config import NEWLINE_MARKUPS, RenderConfig, has_cjk
 from glyph_web.render.fonts import ResolvedFont, load_ttfont
-from glyph_web.render.markup import clean_text
-from glyph_web.render.reference import ReferenceEngine
+if TYPE_CHECKING:
+    from PIL import Image
 
 logger = logging.getLogger(__name__)
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+class Fallback(Exception):
+    """The reference engine must draw this text; the message says why."""
 
 
 class FastEngine:
@@ -42,22 +44,54 @@ class FastEngine:
 
     def rasterize(self, text: str, config: RenderConfig, font: ResolvedFont,
                   max_pages: int | None = None) -> list[Image.Image]:
-        from glyph_web.render import fast_raster
+        from glyph_web.render.fast_raster import _to_image
 
-        ttfont = load_ttfont(font)
-        reason = _unsupported(text, config, ttfont)
-        pages = None if reason else fast_layout.layout_pages(text, config, ttfont)
+        pages = self.plan(text, config, font, max_pages)
         if pages is None:
-            self.fallback = reason or "a word wider than a line, or a page split the fast layout does not model"
-            logger.info("fast engine falls back to the reference engine: %s", self.fallback)
+            from glyph_web.render.reference import ReferenceEngine
+
             return ReferenceEngine().rasterize(text, config, font, max_pages)
-        self.fallback = None
+        return [_to_image(self.draw(page, config, font)) for page in pages]
+
+    def plan(self, text: str, config: RenderConfig, font: ResolvedFont,
+             max_pages: int | None = None) -> list[dict] | None:
+        """The page layouts of text, or None when the reference engine must draw it (`fallback` says why).
+
+        Layouts are small (the text of each line and where it goes); `draw` turns one into pixels, so pages
+        can be drawn one at a time, in any order, in another process.
+        """
+        try:
+            pages = list(self.iter_plan(text, config, font))
+        except Fallback:
+            return None
         if max_pages is not None and len(pages) > max_pages:
             raise PageLimitError(len(pages), max_pages)
+        return pages
+
+    def iter_plan(self, text: str, config: RenderConfig, font: ResolvedFont):
+        """plan() one page at a time as the layout completes it; raises Fallback (after setting `fallback`)
+        where the reference engine must draw the text, which can happen after some pages came out."""
+        from glyph_web.render import fast_layout  # here: the drawing processes never load it
+
+        ttfont = load_ttfont(font)
+        self.fallback = _unsupported(text, config, ttfont)
+        if self.fallback is None:
+            try:
+                yield from fast_layout.iter_layout(text, config, ttfont)
+                return
+            except fast_layout.NeedFallback as exc:
+                self.fallback = str(exc)
+        logger.info("fast engine falls back to the reference engine: %s", self.fallback)
+        raise Fallback(self.fallback)
+
+    @staticmethod
+    def draw(page: dict, config: RenderConfig, font: ResolvedFont, native: bool | None = None):
+        """One planned page as an (H, W, 1) grey or (H, W, 3) RGB uint8 array, before cropping."""
+        from glyph_web.render import fast_raster
+
         width, height = config.page_size
-        return [fast_raster.render_page(_ops(page, config), width, height, config.dpi, str(font.path), font.index,
-                                        page_bg=config.page_bg_color)
-                for page in pages]
+        return fast_raster.render_page_array(_ops(page, config), width, height, config.dpi, str(font.path),
+                                             font.index, page_bg=config.page_bg_color, native=native)
 
 
 def _unsupported(text: str, config: RenderConfig, ttfont) -> str | None:
@@ -71,6 +105,8 @@ def _unsupported(text: str, config: RenderConfig, ttfont) -> str | None:
         return "indents, paragraph spacing or borders"
     if config.newline_markup not in NEWLINE_MARKUPS.values():
         return "a newline markup other than the official two"
+    from glyph_web.render.markup import clean_text
+
     cleaned = clean_text(text)
     if _CONTROL.search(cleaned.replace("\n", "").replace("\t", "")):
         return "control characters in the text"
@@ -91,9 +127,14 @@ def _ops(page: dict, config: RenderConfig) -> list:
     def num(value: float) -> float:
         return poppler_number(fp_str(value))
 
+    colors: dict = {}  # a page has a colour or two, used on every line
+
     def rgb(color: tuple[float, float, float]) -> tuple[int, int, int]:
         # written as `r g b rg` with fp_str; poppler turns each component into a byte
-        return tuple(max(0, min(255, round(num(c) * 255))) for c in color)
+        byte = colors.get(color)
+        if byte is None:
+            byte = colors[color] = tuple(max(0, min(255, round(num(c) * 255))) for c in color)
+        return byte
 
     size = num(config.font_size)
     leading = num(config.leading)

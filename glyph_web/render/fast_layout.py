@@ -85,13 +85,18 @@ class Metrics:
             def __missing__(self, c):
                 v = self[c] = get(ord(c), dw)
                 return v
-        self._cw = _CharWidths()
+        self._cw = cw = _CharWidths()
+        k = self.k
+
+        class _WordWidths(dict):
+            # reportlab: 0.001*size*sum(widths) (pure-Python rl_accel; left-to-right float sum on 3.11);
+            # words repeat, so each distinct one is summed once
+            def __missing__(self, s):
+                v = self[s] = k * sum(map(cw.__getitem__, s))
+                return v
+        self.width = _WordWidths().__getitem__
         self.size = size
         self.space = self.width(' ')
-
-    def width(self, s):
-        # reportlab: 0.001*size*sum(widths) (pure-Python rl_accel; left-to-right float sum on 3.11)
-        return self.k * sum(map(self._cw.__getitem__, s))
 
 
 # ---------------------------------------------------------------- markup -> frags (ParaParser's output)
@@ -199,6 +204,28 @@ def _same(g, f):
     return not g.br and not f.br and g.color == f.color
 
 
+class LazyWords:
+    """A paragraph's frag-word list, made only as far as the layout has read it: one paragraph can hold a
+    whole document (30 source lines each), and its first page should not wait for the words of the last.
+    frag_words sets each frag's kind before yielding its words, so reading lazily changes nothing."""
+
+    __slots__ = ('items', 'words')
+
+    def __init__(self, words):
+        self.items = []
+        self.words = words
+
+    def get(self, i):
+        """Word i, or None past the end."""
+        items = self.items
+        while i >= len(items):
+            w = next(self.words, None)
+            if w is None:
+                return None
+            items.append(w)
+        return items[i]
+
+
 class NeedFallback(Exception):
     pass
 
@@ -213,10 +240,11 @@ def break_lines_hard(FW, start, maxWidth, M, need):
     sw = M.space
     n = spaceWidth = currentWidth = 0
     g = None
-    nw = len(FW)
     i = start
-    while i < nw:
-        w = FW[i]
+    while True:
+        w = FW.get(i)
+        if w is None:
+            break
         i += 1
         if not words:
             n = spaceWidth = currentWidth = 0
@@ -237,7 +265,7 @@ def break_lines_hard(FW, start, maxWidth, M, need):
         limWidth = maxWidth + spaceShrink
         if not lineBreak and newWidth > limWidth:
             if wordWidth > maxWidth:
-                raise NeedFallback('long word')
+                raise NeedFallback('a word wider than a line')
         endLine = (newWidth > limWidth and n > 0) or lineBreak
         if not endLine:
             nText = w[1][1]
@@ -323,7 +351,7 @@ def break_lines_simple(words, start, maxWidth, M, need):
         newWidth = currentWidth + spaceWidth + wordWidth
         limWidth = maxWidth + dSpaceShrink * len(cLine)
         if newWidth > limWidth and wordWidth > maxWidth:
-            raise NeedFallback('long word')
+            raise NeedFallback('a word wider than a line')
         if newWidth <= limWidth or not len(cLine):
             cLine.append(word)
             currentWidth = newWidth
@@ -358,11 +386,11 @@ class Para:
             return cls(0, _split(text) if text else [], frags[0].color)
         if not frags:
             return cls(0, [], color)
-        FW = list(frag_words(frags, M))
-        if not FW:
+        FW = LazyWords(frag_words(frags, M))
+        if FW.get(0) is None:
             f = frags[0]
             f.kind = 0
-            FW = [[0, (f, '')]]
+            FW.items.append([0, (f, '')])
         return cls(1, FW, color)
 
     def empty(self):
@@ -410,15 +438,24 @@ def _line_ops(kind, line, color):
 
 def layout_pages(text, config, ttfont):
     """Per-page drawing operations (see module doc), or None where reportlab would differ from this model."""
+    try:
+        return list(iter_layout(text, config, ttfont))
+    except NeedFallback:
+        return None
+
+
+def iter_layout(text, config, ttfont):
+    """layout_pages one page at a time, each yielded once complete (so that drawing can start early);
+    raises NeedFallback where reportlab would differ from this model."""
     from glyph_web.render.markup import paragraph_markups
 
     if _CJK.search(text) or config.alignment != 'LEFT' or config.newline_markup not in _NEWLINES:
-        return None
+        raise NeedFallback('CJK text, an alignment other than LEFT or another newline markup')
     if _ASTRAL.search(text):
-        return None
+        raise NeedFallback('characters above U+FFFF')
     if (config.first_line_indent or config.left_indent or config.right_indent or config.space_before
             or config.space_after or config.border_width or config.border_padding):
-        return None
+        raise NeedFallback('indents, paragraph spacing or borders')
     black = _hex_rgb(config.font_color)
     red = (1.0, 0.0, 0.0)
     bg = _hex_rgb(config.para_bg_color)
@@ -435,22 +472,15 @@ def layout_pages(text, config, ttfont):
     p = y1 + FRAME_PADDING
     fx = x1 + FRAME_PADDING
 
-    story = []
-    for markup in paragraph_markups(text, config.newline_markup):
-        frags = markup_frags(markup, black, red)
-        if frags is None:
-            return None
-        story.append(Para.from_frags(frags, black, M))
+    def story():  # Paragraphs made as the layout reaches them, so that the first page comes out early
+        for markup in paragraph_markups(text, config.newline_markup):
+            frags = markup_frags(markup, black, red)
+            if frags is None:
+                raise NeedFallback('markup the fast layout does not parse')
+            yield Para.from_frags(frags, black, M)
 
-    pages = []
-    cur = None
+    cur = {"page_bg": page_bg, "pieces": []}
     y = top
-
-    def new_page():
-        nonlocal cur, y
-        cur = {"page_bg": page_bg, "pieces": []}
-        pages.append(cur)
-        y = top
 
     def draw(para, lines, y0):
         # drawPara: `cm` to (fx, y0), the background rectangle, then Tm to the first baseline and T* per line
@@ -461,45 +491,46 @@ def layout_pages(text, config, ttfont):
             tw, runs = _line_ops(para.kind, line, para.color)
             piece["lines"].append((i, tw, runs))
 
-    new_page()
-    try:
-        queue = list(reversed(story))
-        postponed = None
-        while queue:
-            para = queue.pop()
-            h = y - p
-            lines = starts = None
-            if h > 0:
-                # Frame._add: wrap, then draw if it fits. Lines beyond need+1 cannot fit: stop there.
-                lines, starts, more = para.wrap(aW, M, int(h / leading) + 1)
-                if not more:
-                    height = len(lines) * leading
-                    if not (y - height < p - _FUZZ):
-                        draw(para, lines, y - height)
-                        y -= height
-                        postponed = None
-                        continue
-            # Frame.split -> Paragraph.split (allowOrphans=0, allowWidows=1)
-            split = False
-            if h > 0 and not (para.kind == 0 and not para.data[para.start:]):
-                s = int(h / float(leading))
-                if s > 1 and len(lines) > s:
-                    # P1 = lines[0:s] (reportlab re-wraps P1 from the same words: the same lines),
-                    # P2 = the words from line s on.
-                    height = s * leading
-                    if y - height < p - _FUZZ:
-                        return None  # reportlab: "Splitting error"
-                    draw(para, lines[:s], y - height)
+    paras = story()
+    queue = []  # paragraphs put back: a split remainder, or one postponed to the next page
+    postponed = None
+    while True:
+        para = queue.pop() if queue else next(paras, None)
+        if para is None:
+            break
+        h = y - p
+        lines = starts = None
+        if h > 0:
+            # Frame._add: wrap, then draw if it fits. Lines beyond need+1 cannot fit: stop there.
+            lines, starts, more = para.wrap(aW, M, int(h / leading) + 1)
+            if not more:
+                height = len(lines) * leading
+                if not (y - height < p - _FUZZ):
+                    draw(para, lines, y - height)
                     y -= height
-                    queue.append(para.tail(starts, s))
                     postponed = None
-                    split = True
-            if not split:
-                if postponed is para:
-                    return None  # reportlab: LayoutError (too large on an empty frame)
-                postponed = para
-                queue.append(para)
-                new_page()
-    except NeedFallback:
-        return None
-    return pages
+                    continue
+        # Frame.split -> Paragraph.split (allowOrphans=0, allowWidows=1)
+        split = False
+        if h > 0 and not (para.kind == 0 and not para.data[para.start:]):
+            s = int(h / float(leading))
+            if s > 1 and len(lines) > s:
+                # P1 = lines[0:s] (reportlab re-wraps P1 from the same words: the same lines),
+                # P2 = the words from line s on.
+                height = s * leading
+                if y - height < p - _FUZZ:
+                    raise NeedFallback('a page split reportlab refuses ("Splitting error")')
+                draw(para, lines[:s], y - height)
+                y -= height
+                queue.append(para.tail(starts, s))
+                postponed = None
+                split = True
+        if not split:
+            if postponed is para:
+                raise NeedFallback('a paragraph too large for an empty page (LayoutError)')
+            postponed = para
+            queue.append(para)
+            yield cur
+            cur = {"page_bg": page_bg, "pieces": []}
+            y = top
+    yield cur

@@ -10,7 +10,6 @@ into `\\n`; we do the same so that a file saved on Windows renders like any othe
 from __future__ import annotations
 
 import re
-from xml.sax.saxutils import escape
 
 LINES_PER_PARAGRAPH = 30
 _SPACE_RUN = re.compile(r" {2,}")
@@ -24,6 +23,11 @@ def normalize_newlines(text: str) -> str:
 def clean_text(text: str) -> str:
     """The text as the official renderer sees it before markup (newlines normalised, invisible marks gone)."""
     return normalize_newlines(text).replace("\xad", "").replace("\u200b", "")
+
+
+def escape(text: str) -> str:
+    """xml.sax.saxutils.escape (& first, then < and >), without the 15 ms of urllib it imports."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 
 def paragraph_markups(text: str, newline_markup: str) -> list[str]:

@@ -11,16 +11,16 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
-
-from PIL import Image
+from typing import TYPE_CHECKING, Protocol
 
 from glyph_web.documents.model import Document, ImagePart
 from glyph_web.errors import ConfigError, PageLimitError, RenderError
 from glyph_web.render.config import RenderConfig
-from glyph_web.render.crop import finish_pages
 from glyph_web.render.fonts import ResolvedFont, missing_characters, resolve_font
 from glyph_web.render.tokens import visual_tokens
+
+if TYPE_CHECKING:  # numpy and Pillow load with the first page drawn
+    from PIL import Image
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +37,17 @@ class Engine(Protocol):
                   max_pages: int | None = None) -> list[Image.Image]: ...
 
 
-def _engines() -> dict[str, type]:
-    from glyph_web.render.fast import FastEngine
-    from glyph_web.render.reference import ReferenceEngine
+def _engine(name: str) -> Engine:
+    """A new engine by name (each module loads only when asked for: reference.py brings Pillow and poppler)."""
+    if name == "fast":
+        from glyph_web.render.fast import FastEngine
 
-    return {FastEngine.name: FastEngine, ReferenceEngine.name: ReferenceEngine}
+        return FastEngine()
+    if name == "reference":
+        from glyph_web.render.reference import ReferenceEngine
+
+        return ReferenceEngine()
+    raise ConfigError(f"Unknown render engine {name!r}: use one of {', '.join(ENGINE_NAMES)}.")
 
 
 ENGINE_NAMES = ("fast", "reference")
@@ -63,11 +69,13 @@ class RenderedPages:
     seconds: float
     warnings: list[str] = field(default_factory=list)
     fallback: str | None = None  # why the fast engine left (part of) this render to the reference engine
+    files: list[Path] | None = None  # write_document: the page files, whose images are not kept
+    sizes: list[tuple[int, int]] | None = None  # write_document: their sizes
 
     @property
     def page_sizes(self) -> list[tuple[int, int]]:
         """(width, height) in pixels per page."""
-        return [img.size for img in self.images]
+        return list(self.sizes) if self.sizes is not None else [img.size for img in self.images]
 
     @property
     def visual_tokens(self) -> list[int]:
@@ -78,7 +86,7 @@ class RenderedPages:
         """Plain data for JSON output and logs."""
         tokens = self.visual_tokens
         return {
-            "pages": len(self.images),
+            "pages": len(tokens),
             "characters": self.characters,
             "page_sizes": [list(size) for size in self.page_sizes],
             "visual_tokens": tokens,
@@ -93,20 +101,20 @@ class RenderedPages:
 
     def save(self, out_dir: str | Path) -> list[Path]:
         """Write page_001.png, page_002.png, ... into out_dir (created when missing)."""
-        from concurrent.futures import ThreadPoolExecutor
+        import numpy as np
+
+        from glyph_web.render.png import write_png
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        paths = [out / f"page_{number:03d}.png" for number in range(1, len(self.images) + 1)]
-
-        def write(item: tuple[Image.Image, Path]) -> None:
-            # zlib level 1: the same pixels as the default level 6, in a third of the time; the encoder runs
-            # outside the GIL, so pages are written two at a time
-            item[0].save(item[1], "PNG", compress_level=1)
-
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(write, zip(self.images, paths)))
+        paths = [out / page_file(number) for number in range(1, len(self.images) + 1)]
+        for img, path in zip(self.images, paths):
+            write_png(np.asarray(img.convert("RGB")), path)
         return paths
+
+
+def page_file(number: int) -> str:
+    return f"page_{number:03d}.png"
 
 
 def render_text(text: str, config: RenderConfig | None = None, *, lang: str = "auto",
@@ -116,16 +124,27 @@ def render_text(text: str, config: RenderConfig | None = None, *, lang: str = "a
 
     With max_pages, a text that would make more pages is refused (PageLimitError) before it is rasterised.
     """
+    from glyph_web.render.crop import finish_pages
+
+    started = time.perf_counter()
+    config, font, warnings, worker = _prepare(text, config, lang, engine, fonts_dir, max_pages)
+    raw = worker.rasterize(text, config, font, max_pages)
+    images = finish_pages(raw, config)
+    return _done(RenderedPages(images=images, config=config, engine=engine, font=font, characters=len(text),
+                               seconds=time.perf_counter() - started, warnings=warnings,
+                               fallback=getattr(worker, "fallback", None)))
+
+
+def _prepare(text: str, config: RenderConfig | None, lang: str, engine: str, fonts_dir: Path | None,
+             max_pages: int | None):
+    """Checks and choices shared by every way of rendering a text: (config, font, warnings, engine)."""
     if not isinstance(text, str):
         raise RenderError("Only text can be rendered.")
     if not text.strip():
         raise RenderError("There is no text to render: the input is empty or only whitespace.")
-    engines = _engines()
-    if engine not in engines:
-        raise ConfigError(f"Unknown render engine {engine!r}: use one of {', '.join(engines)}.")
+    worker = _engine(engine)
     if max_pages is not None and len(text) > max_pages * MAX_CHARS_PER_PAGE:
         raise PageLimitError(-(-len(text) // MAX_CHARS_PER_PAGE), max_pages, estimated=True)  # at least this many
-    started = time.perf_counter()
     config = config or RenderConfig.for_text(text, lang)
     font = resolve_font(config, text, fonts_dir)
     warnings = [*config.notes, *font.warnings]
@@ -134,16 +153,15 @@ def render_text(text: str, config: RenderConfig | None = None, *, lang: str = "a
         shown = " ".join(missing[:MAX_MISSING_SHOWN]) + (" ..." if len(missing) > MAX_MISSING_SHOWN else "")
         warnings.append(f"{len(missing)} distinct characters are not in font {font.path.name} and show as "
                         f"blank boxes: {shown}")
-    worker = engines[engine]()
-    raw = worker.rasterize(text, config, font, max_pages)
-    fallback = getattr(worker, "fallback", None)
-    images = finish_pages(raw, config)
-    seconds = time.perf_counter() - started
-    for warning in warnings:
+    return config, font, warnings, worker
+
+
+def _done(result: RenderedPages) -> RenderedPages:
+    for warning in result.warnings:
         logger.warning("%s", warning)
-    logger.info("rendered %d characters into %d pages in %.2fs (%s)", len(text), len(images), seconds, engine)
-    return RenderedPages(images=images, config=config, engine=engine, font=font, characters=len(text),
-                         seconds=seconds, warnings=warnings, fallback=fallback)
+    logger.info("rendered %d characters into %d pages in %.2fs (%s)", result.characters, len(result.page_sizes),
+                result.seconds, result.engine)
+    return result
 
 
 def render_document(doc: Document, config: RenderConfig | None = None, *, lang: str = "auto",
@@ -181,3 +199,4 @@ def render_document(doc: Document, config: RenderConfig | None = None, *, lang: 
         font = resolve_font(config, doc.text, fonts_dir)
     return RenderedPages(images=images, config=config, engine=engine, font=font, characters=doc.characters,
                          seconds=time.perf_counter() - started, warnings=warnings, fallback=fallback)
+
