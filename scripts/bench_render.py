@@ -1,20 +1,21 @@
 #!/usr/bin/env python3
-"""Render benchmark and fidelity check against the official method, in the same run.
+"""Render benchmark against the official method, in one run: fidelity, whole-process speed, memory.
 
-    python scripts/bench_render.py [--kit ../shared/glyph-reference] [--engine reference] [--dpi 72] [--json]
-    python scripts/bench_render.py --whole-process [--runs 3] [--long] [--json]
+    python scripts/bench_render.py [--kit ../shared/glyph-reference] [--runs 3] [--json]
+    python scripts/bench_render.py --engine reference --dpi 96 --cases input.txt case1.txt
 
-For each sample text of the reference kit (input.txt, case1..4.txt) it renders with config_en.json and the
-kit's Verdana twice: with glyph-web's engine, and with a plain transcription of the official pipeline
-(tests/oracle.py: reportlab -> PDF -> one pdftoppm -> crop). It prints seconds for both, the speed ratio,
-page counts, and the worst per-page mean absolute grey difference (0-255) and differing pixel count. For
-input.txt it also compares with the official Little_Red_Riding_Hood.png.
-
---whole-process times whole processes on case3.txt, alternating runs: the official method (this script
-re-running itself with --official-run, which writes PNG files as the official code does; its output for
-input.txt is checked against Little_Red_Riding_Hood.png first, so the baseline is honest) against
-`python -m glyph_web render`. It prints the medians and their ratio, the in-process characters per second,
-and the peak memory (RSS) of a process rendering case3.txt, and with --long a ten times longer text.
+1. Fidelity and in-process time. Each sample text of the reference kit (input.txt, case1..4.txt) is rendered
+   with config_en.json and the kit's Verdana twice: with glyph-web's engine (render_text, what the app pays:
+   no files), and with a plain transcription of the official pipeline (tests/oracle.py: reportlab -> PDF ->
+   one pdftoppm -> crop). Per case: seconds for both and their ratio, characters per second, page counts,
+   and the worst per-page mean grey difference (0-255) and differing pixel count; input.txt is also compared
+   with the official Little_Red_Riding_Hood.png.
+2. Whole process, case3.txt, alternating runs: the official method as a process (this script with
+   --official-run, which writes PNG files as the official code does; its page for input.txt is first checked
+   against Little_Red_Riding_Hood.png, so the baseline is honest) against `python -m glyph_web render`.
+   Medians and their ratio (`whole_process_ratio`).
+3. Peak memory (largest RSS in the process tree) of `python -m glyph_web render` on case3.txt and on a ten
+   times longer text.
 """
 
 from __future__ import annotations
@@ -67,8 +68,8 @@ def bench_case(kit: Path, name: str, engine: str, dpi: float) -> dict:
     ours_s = time.perf_counter() - started
     row = {"case": name, "characters": len(text), "pages": len(ours.images), "official_pages": len(theirs),
            "seconds": round(ours_s, 3), "official_seconds": round(official_s, 3),
-           "speedup": round(official_s / ours_s, 2), **compare(ours.images, theirs),
-           "warnings": ours.warnings}
+           "speedup": round(official_s / ours_s, 2), "chars_per_s": round(len(text) / ours_s),
+           "fallback": ours.fallback, **compare(ours.images, theirs), "warnings": ours.warnings}
     png = kit / "Little_Red_Riding_Hood.png"
     if name == "input.txt" and dpi == 72 and png.is_file():
         row["vs_official_png"] = compare(ours.images, [Image.open(png).convert("RGB")])
@@ -90,18 +91,18 @@ def _timed(cmd: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def _peak_rss_mb(text_path: Path, config_path: Path, engine: str) -> float:
-    code = ("import resource, sys; from pathlib import Path; sys.path.insert(0, %r); "
-            "from glyph_web.render import RenderConfig, render_text; "
-            "render_text(Path(%r).read_text(encoding='utf-8'), RenderConfig.from_file(%r), engine=%r); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)") % (str(ROOT), str(text_path),
-                                                                               str(config_path), engine)
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT)
+def _peak_rss_mb(cmd: list[str]) -> float:
+    """Largest RSS of any process in the tree that cmd starts (Linux folds a reaped child's largest
+    descendant into its parent's RUSAGE_CHILDREN), in MB."""
+    code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
+            "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code, *cmd], check=True, capture_output=True, text=True,
+                         cwd=ROOT)
     return int(out.stdout.strip().splitlines()[-1]) / 1024  # KiB on Linux
 
 
-def whole_process(kit: Path, engine: str, runs: int, long: bool) -> dict:
-    tmp = Path(tempfile.mkdtemp(prefix="glyph-bench-"))
+def whole_process(kit: Path, engine: str, runs: int, tmp: Path) -> dict:
     raw = json.loads((kit / "config_en.json").read_text())
     raw["font-path"] = str((kit / "Verdana.ttf").resolve())
     config_path = tmp / "config_en.json"
@@ -113,31 +114,32 @@ def whole_process(kit: Path, engine: str, runs: int, long: bool) -> dict:
     honest = compare([Image.open(tmp / "in" / "page_001.png").convert("RGB")],
                      [Image.open(kit / "Little_Red_Riding_Hood.png").convert("RGB")])
     case = kit / "case3.txt"
+
+    def ours_cmd(text: Path, out: str) -> list[str]:
+        return [sys.executable, "-m", "glyph_web", "render", str(text), "--config", str(config_path),
+                "--out", str(tmp / out), "--engine", engine, "--max-pages", "1000"]
+
     official_cmd = [sys.executable, me, "--official-run", str(case), str(config_path), str(tmp / "official")]
-    ours_cmd = [sys.executable, "-m", "glyph_web", "render", str(case), "--config", str(config_path),
-                "--out", str(tmp / "ours"), "--engine", engine]
     official, ours = [], []
     for _ in range(runs):  # alternating, so that the machine's mood hits both alike
         official.append(_timed(official_cmd))
-        ours.append(_timed(ours_cmd))
+        ours.append(_timed(ours_cmd(case, "ours")))
+    same = compare([Image.open(p).convert("RGB") for p in sorted((tmp / "ours").glob("page_*.png"))],
+                   [Image.open(p).convert("RGB") for p in sorted((tmp / "official").glob("page_*.png"))])
+    longer = tmp / "case3x10.txt"
     text = case.read_text(encoding="utf-8")
-    config = RenderConfig.from_file(config_path)
-    started = time.perf_counter()
-    render_text(text, config, engine=engine)
-    in_process = time.perf_counter() - started
+    longer.write_text(text * 10, encoding="utf-8")
     result = {
-        "case": case.name, "characters": len(text), "runs": runs, "engine": engine,
+        "case": case.name, "characters": len(text), "runs": runs,
         "baseline_equals_official_png": honest["worst_differing_pixels"] == 0,
-        "official_whole_process_s": round(statistics.median(official), 3),
-        "ours_whole_process_s": round(statistics.median(ours), 3),
-        "in_process_s": round(in_process, 3), "in_process_chars_per_s": round(len(text) / in_process),
-        "peak_rss_mb": round(_peak_rss_mb(case, config_path, engine), 1),
+        "official_s": round(statistics.median(official), 3),
+        "ours_s": round(statistics.median(ours), 3),
+        "pages_equal_official": same["worst_differing_pixels"] == 0,
+        "peak_rss_mb": round(_peak_rss_mb(ours_cmd(case, "mem")), 1),
+        "peak_rss_mb_10x": round(_peak_rss_mb(ours_cmd(longer, "mem10")), 1),
+        "characters_10x": len(text) * 10,
     }
-    result["whole_process_ratio"] = round(result["official_whole_process_s"] / result["ours_whole_process_s"], 2)
-    if long:
-        longer = tmp / "case3x10.txt"
-        longer.write_text(text * 10, encoding="utf-8")
-        result["peak_rss_mb_10x"] = round(_peak_rss_mb(longer, config_path, engine), 1)
+    result["ratio"] = round(result["official_s"] / result["ours_s"], 2)
     return result
 
 
@@ -149,21 +151,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kit", type=Path, default=ROOT.parent / "shared" / "glyph-reference",
                         help="the Glyph reference kit folder")
     parser.add_argument("--engine", default="fast", choices=ENGINE_NAMES)
-    parser.add_argument("--dpi", type=float, default=72)
-    parser.add_argument("--cases", nargs="*", default=list(CASES), help="sample file names in the kit")
+    parser.add_argument("--dpi", type=float, default=72, help="DPI of the fidelity cases (part 1)")
+    parser.add_argument("--cases", nargs="*", default=list(CASES), help="sample file names in the kit (part 1)")
+    parser.add_argument("--runs", type=int, default=3, help="alternating whole-process runs of each side")
+    parser.add_argument("--no-whole-process", action="store_true", help="skip parts 2 and 3")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    parser.add_argument("--whole-process", action="store_true", help="time whole processes on case3.txt")
-    parser.add_argument("--runs", type=int, default=3, help="alternating runs of each side (--whole-process)")
-    parser.add_argument("--long", action="store_true", help="also the peak memory for a 10x longer text")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)  # font warnings go into the rows, not the console
     if not (args.kit / "Verdana.ttf").is_file():
         print(f"bench_render: error: no reference kit with Verdana.ttf at {args.kit} (use --kit)", file=sys.stderr)
         return 2
-    if args.whole_process:
-        result = whole_process(args.kit, args.engine, args.runs, args.long)
-        print(json.dumps(result) if args.json else "\n".join(f"{k:>28}: {v}" for k, v in result.items()))
-        return 0
     rows = [bench_case(args.kit, name, args.engine, args.dpi) for name in args.cases]
     diffs = [r["worst_mean_diff"] for r in rows if r["worst_mean_diff"] is not None]
     result = {
@@ -174,16 +171,29 @@ def main(argv: list[str] | None = None) -> int:
         "total_official_seconds": round(sum(r["official_seconds"] for r in rows), 3),
     }
     result["speedup"] = round(result["total_official_seconds"] / result["total_seconds"], 2)
+    if not args.no_whole_process:
+        with tempfile.TemporaryDirectory(prefix="glyph-bench-") as tmp:
+            result["whole_process"] = whole_process(args.kit, args.engine, args.runs, Path(tmp))
+        result["whole_process_ratio"] = result["whole_process"]["ratio"]
     if args.json:
         print(json.dumps(result))
         return 0
-    print(f"{'case':<12}{'chars':>9}{'pages':>7}{'ours s':>9}{'official s':>12}{'ratio':>7}{'worst diff':>12}")
+    print(f"{'case':<12}{'chars':>9}{'pages':>7}{'ours s':>9}{'official s':>12}{'ratio':>7}{'chars/s':>10}"
+          f"{'worst diff':>12}")
     for r in rows:
         diff = "size!" if r["worst_mean_diff"] is None else f"{r['worst_mean_diff']:.3f}"
         print(f"{r['case']:<12}{r['characters']:>9}{r['pages']:>7}{r['seconds']:>9.2f}"
-              f"{r['official_seconds']:>12.2f}{r['speedup']:>7.2f}{diff:>12}")
-    print(f"total: {result['total_seconds']:.2f}s vs {result['total_official_seconds']:.2f}s official "
+              f"{r['official_seconds']:>12.2f}{r['speedup']:>7.2f}{r['chars_per_s']:>10}{diff:>12}")
+    print(f"in process: {result['total_seconds']:.2f}s vs {result['total_official_seconds']:.2f}s official "
           f"({result['speedup']}x); worst page mean difference {result['worst_mean_diff']}")
+    whole = result.get("whole_process")
+    if whole:
+        print(f"whole process, {whole['case']} (median of {whole['runs']}): {whole['ours_s']:.2f}s vs "
+              f"{whole['official_s']:.2f}s official = {whole['ratio']}x; pages equal: "
+              f"{whole['pages_equal_official']}; baseline equals the official PNG: "
+              f"{whole['baseline_equals_official_png']}")
+        print(f"peak memory (largest process): {whole['peak_rss_mb']} MB for {whole['characters']:,} characters, "
+              f"{whole['peak_rss_mb_10x']} MB for {whole['characters_10x']:,}")
     return 0
 
 

@@ -105,9 +105,36 @@ _TOKENS = re.compile(r'<br/>|<font color="#FF0000">|</font>|&amp;|&lt;|&gt;|&nbs
 _ENT = {'&amp;': '&', '&lt;': '<', '&gt;': '>', '&nbsp;': '\xa0'}
 
 
+_wsc_runs = re.compile('[%s]+' % re.escape(_WSC))
+_space_runs = re.compile(r'\s+')  # the characters str.split() splits on (str.isspace)
+
+
 def _clean_block(text):
-    """cleanBlockQuotedText for a markup without newlines: strip, split on whitespace, join with ' '."""
-    return ' '.join(_split(text.strip(_WSC)))
+    """cleanBlockQuotedText for a markup without newlines: strip, split on whitespace, join with ' '.
+
+    ' '.join(_split(text)) as one substitution: a paragraph can hold the whole document, and the list of all
+    its words would cost ten times the text in memory."""
+    text = text.strip(_WSC)
+    if '\xa0' in text:
+        return _collapse(text, _wsc_runs)
+    return _collapse(text, _space_runs).strip()
+
+
+def _collapse(text, runs, chunk=1 << 16):
+    """runs.sub(' ', text), a chunk at a time: re.sub keeps a list of every piece until it joins them, about
+    fifteen times the text for a document of short words. Chunks end after a whole run, never inside one."""
+    if len(text) <= chunk:
+        return runs.sub(' ', text)
+    out = []
+    pos = 0
+    while pos < len(text):
+        end = min(len(text), pos + chunk)
+        rest = runs.match(text, end)
+        if rest:
+            end = rest.end()
+        out.append(runs.sub(' ', text[pos:end]))
+        pos = end
+    return ''.join(out)
 
 
 def markup_frags(markup, black, red):
@@ -209,21 +236,30 @@ class LazyWords:
     whole document (30 source lines each), and its first page should not wait for the words of the last.
     frag_words sets each frag's kind before yielding its words, so reading lazily changes nothing."""
 
-    __slots__ = ('items', 'words')
+    __slots__ = ('items', 'words', 'base')
 
     def __init__(self, words):
-        self.items = []
+        self.items = []  # words base, base + 1, ...
         self.words = words
+        self.base = 0
 
     def get(self, i):
         """Word i, or None past the end."""
         items = self.items
+        i -= self.base
         while i >= len(items):
             w = next(self.words, None)
             if w is None:
                 return None
             items.append(w)
         return items[i]
+
+    def drop_before(self, i):
+        """Words before i are never read again (the layout has passed them): let them go, in amortised
+        linear time, so that memory does not grow with the paragraph."""
+        if i - self.base > len(self.items) // 2:
+            del self.items[:i - self.base]
+            self.base = i
 
 
 class NeedFallback(Exception):
@@ -404,8 +440,15 @@ class Para:
         return break_lines_hard(self.data, self.start, maxWidth, M, need)
 
     def tail(self, starts, s):
-        """Paragraph.split's P2 for lines[s:]."""
-        return Para(self.kind, self.data, self.color, starts[s])
+        """Paragraph.split's P2 for lines[s:]. The words before it are done with: they are let go (in
+        amortised linear time), so that a paragraph as long as the document does not hold them all."""
+        start = starts[s]
+        if self.kind == 1:
+            self.data.drop_before(start)
+            return Para(1, self.data, self.color, start)
+        if start > len(self.data) // 2:
+            return Para(0, self.data[start:], self.color, 0)
+        return Para(0, self.data, self.color, start)
 
 
 def _line_ops(kind, line, color):

@@ -166,6 +166,10 @@ class _Pages:
                 importlib.import_module(f"glyph_web.render.{name}")
             native.blit()
             self.pool = PagePool.start(self.workers)
+        if not self.pool.workers:  # drawn here and now: nothing waits in memory
+            index, job = self.kept.pop()
+            self.sizes[index] = draw_page(job, self.path(index), self.config)
+            return
         self._hand_out()
 
     def close(self, kill: bool = False) -> None:
