@@ -54,8 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
         "render", help="render documents into page images",
         description="Render documents into Glyph page images page_001.png, ... in --out, and print one JSON "
                     "line: pages, characters, page sizes, visual tokens per page, seconds, warnings. Text is "
-                    "rendered; scanned PDF pages and pictures are passed on as page images. Old page_NNN.png "
-                    "files in --out are replaced.")
+                    "rendered; scanned PDF pages and pictures are passed on as page images. Pages are written "
+                    "as they are drawn, by worker processes beside the layout, so memory stays flat for any "
+                    "length. Old page_NNN.png files in --out are replaced once every new page is written: "
+                    "a failure leaves --out as it was.")
     render.add_argument("inputs", nargs="+", metavar="INPUT",
                         help="documents to render: PDF, DOCX, TXT/Markdown, images ('-' reads standard input)")
     render.add_argument("--out", required=True, metavar="DIR", help="folder for the page images")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import tempfile
+
 import numpy as np
 import pytest
+from PIL import Image
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from glyph_web.documents import from_text
 from glyph_web.render import RenderConfig, render_text
+from glyph_web.render.writer import write_document
 
 from conftest import DEJAVU, MICROHEI
 
@@ -83,6 +88,12 @@ def test_fast_engine_pages_equal_the_reference_engine(text, config_args):
     worst = _compare(fast, reference)
     WORST["mean"] = max(WORST["mean"], worst)
     assert worst <= 1.0, f"mean grey difference {worst:.3f}"
+    # the command line's path (pages drawn one by one, cropped as arrays, written as PNG) gives the same pages
+    with tempfile.TemporaryDirectory() as out:
+        written = write_document(from_text(text, "t.txt"), out, config, workers=1)
+        assert written.page_sizes == fast.page_sizes
+        for path, img in zip(written.files, fast.images):
+            assert (np.asarray(Image.open(path)) == np.asarray(img)).all()
 
 
 def test_official_sample_is_equal_and_fast_path_is_taken(reference):

@@ -173,8 +173,17 @@ class _Pages:
         self._hand_out()
 
     def close(self, kill: bool = False) -> None:
-        if self.own_pool and self.pool is not None:
+        """Stop a pool of its own (killing it: on failure); a pool lent by the caller is only waited for, so
+        that no worker writes a page after this render's files are deleted."""
+        if self.pool is None:
+            return
+        if self.own_pool:
             self.pool.close(kill)
+        elif kill:
+            try:
+                self.pool.drain(self.sizes)
+            except PoolError:
+                pass
 
     def _hand_out(self) -> None:
         try:
