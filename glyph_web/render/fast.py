@@ -1,15 +1,18 @@
 """The fast engine: the reference engine's pixels without reportlab's slow layout or poppler.
 
 fast_layout.py re-implements reportlab's line breaking and page splitting for Glyph's setup (one paragraph
-style, LEFT alignment, the two official newline markups), breaking the remainder of a split paragraph lazily
-instead of re-wrapping it at every page; fast_raster.py reproduces poppler's Splash raster (FreeType glyphs
-at quarter-pixel x offsets, truncating blends, snapped rectangles). Between them sit the numbers reportlab
-would write into the PDF: every position goes through reportlab's fp_str and comes back through poppler's
-number parser, so the arithmetic is the one pdftoppm does.
+style, LEFT alignment, the two official newline markups): Western word wrapping, breaking the remainder of a
+split paragraph lazily instead of re-wrapping it at every page, and the CJK character wrapping the official
+renderer switches to when the text holds an ideograph (whose remainders reportlab alters and re-wraps, as
+modelled). fast_raster.py reproduces poppler's Splash raster (FreeType glyphs at quarter-pixel x offsets,
+truncating blends, snapped rectangles, the anti-aliased hairline of an empty paragraph; .notdef for
+characters the font lacks). Between them sit the numbers reportlab would write into the PDF: every position
+goes through reportlab's fp_str and comes back through poppler's number parser, so the arithmetic is the one
+pdftoppm does.
 
-Where the model does not follow reportlab (CJK wrapping, words wider than a line, other alignments, indents,
-borders, characters the font lacks, characters above U+FFFF, control characters), the page is made by the
-reference engine instead, and the render summary says so.
+Where the model does not follow reportlab (words wider than a line in Western wrapping, other alignments,
+indents, borders, characters above U+FFFF, control characters), the page is made by the reference engine
+instead, and the render summary says so.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import re
 from typing import TYPE_CHECKING
 
 from glyph_web.errors import PageLimitError
-from glyph_web.render.config import NEWLINE_MARKUPS, RenderConfig, has_cjk
+from glyph_web.render.config import NEWLINE_MARKUPS, RenderConfig
 from glyph_web.render.fonts import ResolvedFont, load_ttfont
 if TYPE_CHECKING:
     from PIL import Image
@@ -96,8 +99,6 @@ class FastEngine:
 
 def _unsupported(text: str, config: RenderConfig, ttfont) -> str | None:
     """Why the fast path cannot be exact for this text and config, or None."""
-    if has_cjk(text):
-        return "CJK text (reportlab's CJK line breaking is not modelled yet)"
     if config.alignment != "LEFT":
         return f"alignment {config.alignment}"
     if (config.first_line_indent or config.left_indent or config.right_indent or config.space_before
@@ -112,9 +113,6 @@ def _unsupported(text: str, config: RenderConfig, ttfont) -> str | None:
         return "control characters in the text"
     if _ASTRAL.search(cleaned):
         return "characters above U+FFFF"
-    cmap = ttfont.face.charToGlyph
-    if any(ord(ch) not in cmap for ch in set(cleaned) if ch not in "\n\t \xa0"):
-        return "characters the font lacks"
     return None
 
 

@@ -17,6 +17,7 @@ same).
 from __future__ import annotations
 
 import re
+from unicodedata import category as _category
 
 _WSC = ('\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008'
         '\u2009\u200a\u200b\u2028\u2029\u202f\u205f\u3000')
@@ -432,6 +433,10 @@ class Para:
     def empty(self):
         return self.kind == 0 and not any(w.strip(_WSC) for w in self.data[self.start:])
 
+    def has_frags(self):
+        """False where Paragraph.split returns [] at once (no fragments left)."""
+        return not (self.kind == 0 and not self.data[self.start:])
+
     def wrap(self, maxWidth, M, need):
         if self.kind == 0:
             if self.empty():
@@ -449,6 +454,185 @@ class Para:
         if start > len(self.data) // 2:
             return Para(0, self.data[start:], self.color, 0)
         return Para(0, self.data, self.color, start)
+
+
+# ---------------------------------------------------------------- CJK (wordWrap='CJK': breakLinesCJK)
+
+# reportlab.lib.textsplit: characters that may not start a line (they hang in the margin instead)
+ALL_CANNOT_START = (
+    '!\',.:;?!")]\u3001\u3002\u300d\u300f\u3011\u3015\uff3d\u3011\uff09'
+    '\u3005\u2015\u3041\u3043\u3045\u3047\u3049\u3063\u3083\u3085\u3087\u308e\u30a1\u30a3'
+    '\u30a5\u30a7\u30a9\u30c3\u30e3\u30e5\u30e7\u30ee\u30fc\u30f5\u30f6'
+    '\u309b\u309c\u30fb\u30fd\u30fe\u309d\u309e\u2015\u2010\xb0\u2032\u2033\u2103\uffe0\uff05\u2030')
+
+
+class CJKPara:
+    """A Paragraph under wordWrap='CJK' (any U+4E00..U+9FFF in the document): broken character by character.
+
+    kind 0: one fragment, `text` (textsplit.dumbSplit); kind 1: several, `frags` (cjkFragSplit). Unlike the
+    Western path, the remainder of a split paragraph is not the rest of the same lines: reportlab rebuilds
+    it from the lines (kind 0 joins their stripped texts, kind 1 appends a space to every line's last word)
+    and wraps it again from the start, so each page re-wraps its whole remainder, as here.
+    """
+
+    __slots__ = ('kind', 'text', 'frags', 'color', '_lines')
+
+    def __init__(self, kind, color, text='', frags=()):
+        self.kind = kind
+        self.color = color
+        self.text = text
+        self.frags = list(frags)
+        self._lines = None
+
+    @classmethod
+    def from_frags(cls, frags, color):
+        if len(frags) == 1:  # breakLinesCJK's single-fragment path: wordSplit on its text
+            return cls(0, frags[0].color, text=frags[0].text)
+        return cls(1, color, frags=frags)
+
+    def has_frags(self):
+        return self.kind == 0 or bool(self.frags)
+
+    def wrap(self, maxWidth, M, need):
+        if self.kind == 0:
+            lines = _dumb_split(self.text, maxWidth, M)
+        else:
+            lines = _cjk_frag_split(self.frags, maxWidth, M)
+        self._lines = lines
+        return lines, None, len(lines) > need
+
+    def tail(self, starts, s):
+        """Paragraph.split's P2 from lines[s:] of the last wrap (_split_blParaSimple / _split_blParaHard)."""
+        lines = self._lines[s:]
+        if self.kind == 0:
+            return CJKPara(0, self.color, text=''.join(line[1][0] for line in lines))
+        words = []
+        last = lines[-1]
+        for line in lines:
+            words.extend(line.words)
+            if line is not last and words:
+                g = words[-1]
+                if not g.text:
+                    g.text = ' '
+                elif g.text[-1] != ' ':
+                    g.text += ' '
+        return CJKPara.from_frags(words, self.color)
+
+
+def _dumb_split(text, maxWidth, M):
+    """textsplit.dumbSplit: as many characters as fit, backing up to a space or an ideograph inside a Western
+    word, an overflowing character that may not start a line kept hanging. Lines are (extraSpace, [text])."""
+    width = M.width
+    widths = [width(c) for c in text]
+    lines = []
+    i = widthUsed = lineStartPos = 0
+    n = len(text)
+    while i < n:
+        w = widths[i]
+        c = text[i]
+        widthUsed += w
+        i += 1
+        if widthUsed > maxWidth + _FUZZ and widthUsed > 0:
+            extraSpace = maxWidth - widthUsed
+            if ord(c) < 0x3000:
+                limitCheck = (lineStartPos + i) >> 1
+                for j in range(i - 1, limitCheck, -1):
+                    cj = text[j]
+                    if _category(cj) == 'Zs' or ord(cj) >= 0x3000:
+                        k = j + 1
+                        if k < i:
+                            j = k + 1
+                            extraSpace += sum(widths[j:i])
+                            w = widths[k]
+                            c = text[k]
+                            i = j
+                            break
+            if c not in ALL_CANNOT_START and i > lineStartPos + 1:
+                i -= 1
+                extraSpace += w
+            lines.append((extraSpace, [text[lineStartPos:i].strip()]))
+            lineStartPos = i
+            widthUsed = 0
+    if widthUsed > 0:
+        lines.append((maxWidth - widthUsed, [text[lineStartPos:]]))
+    return lines
+
+
+def _cjk_frag_split(frags, maxWidth, M):
+    """paragraph.cjkFragSplit over frags (each character a unit; a <br/> an empty unit that ends its line);
+    lines are Line(extraSpace, 1, lineBreak, words) with makeCJKParaLine's words."""
+    chars = []
+    owners = []
+    for f in frags:
+        if f.text:
+            chars.extend(f.text)
+            owners.extend([f] * len(f.text))
+        else:
+            chars.append('')
+            owners.append(f)
+    width = M.width
+    widths = [width(c) for c in chars]
+    lines = []
+    i = widthUsed = lineStartPos = 0
+    n = len(chars)
+    while i < n:
+        k_u = i
+        w = widths[i]
+        i += 1
+        widthUsed += w
+        lineBreak = owners[k_u].br
+        if (widthUsed > maxWidth + _FUZZ and widthUsed > 0) or lineBreak:
+            extraSpace = maxWidth - widthUsed
+            if not lineBreak:
+                if not chars[k_u]:
+                    raise NeedFallback('an empty fragment where reportlab would fail')
+                if ord(chars[k_u]) < 0x3000:
+                    limitCheck = (lineStartPos + i) >> 1
+                    for j in range(i - 1, limitCheck, -1):
+                        uj = chars[j]
+                        if not uj:
+                            raise NeedFallback('an empty fragment where reportlab would fail')
+                        if _category(uj) == 'Zs' or ord(uj) >= 0x3000:
+                            k = j + 1
+                            if k < i:
+                                j = k + 1
+                                extraSpace += sum(widths[ii] for ii in range(j, i))
+                                w = widths[k]
+                                k_u = k
+                                i = j
+                                break
+                if chars[k_u] not in ALL_CANNOT_START and i > lineStartPos + 1:
+                    i -= 1
+                    extraSpace += w
+            lines.append(Line(extraSpace, 1, lineBreak, _cjk_words(chars, owners, lineStartPos, i)))
+            lineStartPos = i
+            widthUsed = 0
+    if widthUsed > 0:
+        lines.append(Line(maxWidth - widthUsed, 1, False, _cjk_words(chars, owners, lineStartPos, n)))
+    return lines
+
+
+def _cjk_words(chars, owners, a, b):
+    """makeCJKParaLine's words: runs of units of the same kind of fragment, each a clone of the run's first
+    fragment holding the run's text."""
+    words = []
+    first = None
+    run = []
+    for idx in range(a, b):
+        f = owners[idx]
+        if first is None or not _same(first, f):
+            if first is not None:
+                g = first.clone()
+                g.text = ''.join(run)
+                words.append(g)
+            first = f
+            run = []
+        run.append(chars[idx])
+    if first is not None:
+        g = first.clone()
+        g.text = ''.join(run)
+        words.append(g)
+    return words
 
 
 def _line_ops(kind, line, color):
@@ -492,8 +676,9 @@ def iter_layout(text, config, ttfont):
     raises NeedFallback where reportlab would differ from this model."""
     from glyph_web.render.markup import paragraph_markups
 
-    if _CJK.search(text) or config.alignment != 'LEFT' or config.newline_markup not in _NEWLINES:
-        raise NeedFallback('CJK text, an alignment other than LEFT or another newline markup')
+    if config.alignment != 'LEFT' or config.newline_markup not in _NEWLINES:
+        raise NeedFallback('an alignment other than LEFT or another newline markup')
+    cjk = bool(_CJK.search(text))  # the official renderer sets wordWrap='CJK' for the whole document
     if _ASTRAL.search(text):
         raise NeedFallback('characters above U+FFFF')
     if (config.first_line_indent or config.left_indent or config.right_indent or config.space_before
@@ -520,7 +705,7 @@ def iter_layout(text, config, ttfont):
             frags = markup_frags(markup, black, red)
             if frags is None:
                 raise NeedFallback('markup the fast layout does not parse')
-            yield Para.from_frags(frags, black, M)
+            yield CJKPara.from_frags(frags, black) if cjk else Para.from_frags(frags, black, M)
 
     cur = {"page_bg": page_bg, "pieces": []}
     y = top
@@ -555,7 +740,7 @@ def iter_layout(text, config, ttfont):
                     continue
         # Frame.split -> Paragraph.split (allowOrphans=0, allowWidows=1)
         split = False
-        if h > 0 and not (para.kind == 0 and not para.data[para.start:]):
+        if h > 0 and para.has_frags():
             s = int(h / float(leading))
             if s > 1 and len(lines) > s:
                 # P1 = lines[0:s] (reportlab re-wraps P1 from the same words: the same lines),
