@@ -85,6 +85,11 @@ class Library:
             docs.append(from_text(text, limits=self.limits))
         if not docs:
             raise GlyphError("Add a document first: upload a file or paste some text.")
+        return self.prepare_documents(docs, options, count_tokens)
+
+    def prepare_documents(self, docs: list[Document], options: RenderOptions,
+                          count_tokens: Callable[[str], int | None] = lambda text: None) -> PreparedDocument:
+        """Render documents already read (the API's file and image parts) as one set, and keep the result."""
         doc = combine(docs)
         base = (RenderConfig.from_file(options.config_path) if options.config_path
                 else RenderConfig.for_text(doc.text, options.lang))

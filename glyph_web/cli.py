@@ -85,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "GET /healthz answers while the process runs, GET /readyz once the model is ready.")
     Settings.add_arguments(serve, ("host", "port", "share", "model", "load_in_4bit", "device", "max_new_tokens",
                                    "temperature", "top_p", "repetition_penalty", "kv_cache", "kv_cache_gb",
-                                   "gpu_concurrency", "queue_size", "log_dir", *rendering))
+                                   "gpu_concurrency", "queue_size", "log_dir", "backend", "api_base", "api_model",
+                                   "backend_api_key", "auth", "api_key", "rate_limit", *rendering))
     serve.set_defaults(handler=_serve)
 
     tiny = commands.add_parser(

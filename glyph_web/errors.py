@@ -22,6 +22,10 @@ class DocumentError(GlyphError):
     """An upload cannot be used: unsupported, damaged, protected, or over a limit. Names the file."""
 
 
+class TooLargeError(DocumentError):
+    """A file over the upload limit (the API answers 413)."""
+
+
 class PageLimitError(RenderError):
     """The pages would exceed the page limit; raised before the work that would make them."""
 

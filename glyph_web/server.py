@@ -41,20 +41,34 @@ def setup_logging(log_dir: str | Path, level: int = logging.INFO) -> Path:
 
 
 def make_backend(settings: Settings):
+    if settings.backend == "openai":
+        from glyph_web.backends.openai import OpenAIBackend
+
+        return OpenAIBackend(settings.api_base, settings.api_model or settings.model, settings.backend_api_key)
     from glyph_web.backends import LocalBackend
 
     return LocalBackend(settings.model_manager())
 
 
 def create_app(settings: Settings, backend=None, *, start: bool = True):
-    """(FastAPI app, backend): the UI mounted at / beside the probe routes."""
+    """(FastAPI app, backend): the UI mounted at / beside the API (/v1), the probes and /metrics."""
     import gradio as gr
-    from fastapi import FastAPI
+    from fastapi import FastAPI, Response
 
+    from glyph_web.access import Admission, Credentials, RateLimiter
+    from glyph_web.api import Service, build_router
     from glyph_web.chat import Library
+    from glyph_web.metrics import Metrics
     from glyph_web.ui.app import build_ui
 
     backend = backend or make_backend(settings)
+    credentials = Credentials.from_settings(settings.auth, settings.api_key)
+    library = Library(settings.limits())
+    metrics = Metrics()
+    metrics.watch_page_cache(library.page_cache)
+    service = Service(settings=settings, backend=backend, library=library, metrics=metrics,
+                      admission=Admission(settings.gpu_concurrency, settings.queue_size),
+                      limiter=RateLimiter(settings.rate_limit), credentials=credentials)
     app = FastAPI(title="glyph-web", docs_url=None, redoc_url=None, openapi_url=None)
 
     @app.get("/healthz")
@@ -65,10 +79,16 @@ def create_app(settings: Settings, backend=None, *, start: bool = True):
     def readyz():
         return _readiness(backend)
 
-    demo = build_ui(backend, settings, Library(settings.limits()))
+    @app.get("/metrics")
+    def metrics_route():
+        return Response(metrics.render(backend, service.admission), media_type=metrics.content_type)
+
+    app.include_router(build_router(service))
+    demo = build_ui(backend, settings, library)
     demo.queue(max_size=settings.queue_size, default_concurrency_limit=settings.gpu_concurrency)
-    app = gr.mount_gradio_app(app, demo, path="/", max_file_size=f"{settings.max_upload_mb:g}mb",
-                              show_error=False, css=_css())
+    auth = credentials.check_user if credentials.users else None
+    app = gr.mount_gradio_app(app, demo, path="/", max_file_size=int(settings.max_upload_mb * 2**20),
+                              show_error=False, css=_css(), auth=auth)
     if start:
         backend.start()
     return app, backend
@@ -95,9 +115,11 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     log_path = setup_logging(settings.log_dir)
-    if settings.host not in LOOPBACK:
+    if settings.host not in LOOPBACK and not settings.auth:
         logger.warning("listening on %s without authentication: anyone who can reach this machine can use the "
-                       "app; use --host 127.0.0.1 to keep it local", settings.host)
+                       "app%s; set GLYPH_AUTH=user:password (and GLYPH_API_KEY for API clients), or use --host "
+                       "127.0.0.1 to keep it local", settings.host,
+                       "" if not settings.api_key else " (the API needs the key, the page does not)")
     if settings.share:
         return _serve_shared(settings, log_path)
     app, _backend = create_app(settings)
@@ -109,7 +131,8 @@ def serve(settings: Settings) -> int:
 
 
 def _serve_shared(settings: Settings, log_path: Path) -> int:
-    """--share: Gradio's own server, which can open the public link, with the probe routes added to it."""
+    """--share: Gradio's own server, which can open the public link, with the probe routes added to it (the
+    page only: the /v1 API and /metrics are served by the normal path)."""
     from fastapi.routing import APIRoute
 
     from glyph_web.chat import Library
@@ -119,8 +142,12 @@ def _serve_shared(settings: Settings, log_path: Path) -> int:
     demo = build_ui(backend, settings, Library(settings.limits()))
     demo.queue(max_size=settings.queue_size, default_concurrency_limit=settings.gpu_concurrency)
     backend.start()
+    from glyph_web.access import Credentials
+
+    credentials = Credentials.from_settings(settings.auth, settings.api_key)
     demo.launch(server_name=settings.host, server_port=settings.port, share=True, prevent_thread_lock=True,
-                max_file_size=f"{settings.max_upload_mb:g}mb", show_error=False, css=_css())
+                max_file_size=int(settings.max_upload_mb * 2**20), show_error=False, css=_css(),
+                auth=credentials.check_user if credentials.users else None)
 
     def healthz():
         return {"status": "ok"}

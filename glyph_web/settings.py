@@ -73,17 +73,35 @@ class Settings:
     queue_size: int = _setting(32, "requests that may wait in the queue before new ones are turned away",
                                kind=int, metavar="N")
     log_dir: str = _setting("logs", "folder of the rotated log file glyph_web.log", metavar="DIR")
+    backend: str = _setting("local", "where answers come from: local (the model in this process) or openai (an "
+                            "OpenAI-compatible server: vLLM, SGLang, or another glyph-web; see --api-base)",
+                            choices=("local", "openai"))
+    api_base: str | None = _setting(None, "with --backend openai: the server's base URL, e.g. "
+                                    "http://localhost:8000/v1", metavar="URL")
+    api_model: str | None = _setting(None, "with --backend openai: the model name the server serves (default: "
+                                     "--model)", metavar="NAME")
+    backend_api_key: str | None = _setting(None, "with --backend openai: the key sent to that server (prefer the "
+                                           "environment variable to the flag)", metavar="KEY")
+    auth: str | None = _setting(None, "user:password required by the page and the API, or a file of such lines "
+                                "(prefer the environment variable to the flag)", metavar="USER:PASS|FILE")
+    api_key: str | None = _setting(None, "key the API (/v1) requires as 'Authorization: Bearer KEY' (prefer the "
+                                   "environment variable to the flag)", metavar="KEY")
+    rate_limit: float = _setting(60, "API requests per minute one client may make (0: no limit)", kind=float,
+                                 metavar="N")
 
     def __post_init__(self) -> None:
         for name in ("max_upload_mb", "max_pages", "docx_max_unpacked_mb", "image_max_pixels", "max_new_tokens",
                      "repetition_penalty", "port", "gpu_concurrency", "queue_size"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{_flag(name)} ({ENV_PREFIX}{name.upper()}) must be greater than 0.")
-        for name in ("temperature", "kv_cache_gb"):
+        for name in ("temperature", "kv_cache_gb", "rate_limit"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{_flag(name)} ({ENV_PREFIX}{name.upper()}) must not be negative.")
         if not 0 < self.top_p <= 1:
             raise ConfigError(f"--top-p ({ENV_PREFIX}TOP_P) must be in (0, 1].")
+        if self.backend == "openai" and not self.api_base:
+            raise ConfigError(f"--backend openai needs --api-base ({ENV_PREFIX}API_BASE): the server's URL, e.g. "
+                              "http://localhost:8000/v1.")
 
     def generation(self):
         """The engine's GenerationSettings from these settings."""

@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path, PurePath
 
 from glyph_web.documents.model import Document, ImagePart, Limits, Part, TextPart, MB
-from glyph_web.errors import DocumentError
+from glyph_web.errors import DocumentError, TooLargeError
 
 __all__ = ["Document", "DocumentError", "ImagePart", "Limits", "TextPart", "combine", "from_text", "load_bytes",
            "load_file", "load_files", "sniff"]
@@ -160,7 +160,7 @@ def _load(kind: str, data: bytes, name: str, limits: Limits, password: str | Non
 
 def _check_size(size: int, name: str, limits: Limits) -> None:
     if size > limits.max_upload_bytes:
-        raise DocumentError(f"{name} is {size / MB:.1f} MB, over the upload limit of {limits.max_upload_mb:g} MB; "
+        raise TooLargeError(f"{name} is {size / MB:.1f} MB, over the upload limit of {limits.max_upload_mb:g} MB; "
                             f"raise it with --max-upload-mb or GLYPH_MAX_UPLOAD_MB.")
 
 

@@ -25,6 +25,7 @@ class PageCache:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.pages_rendered = 0  # pages made on misses (for /metrics)
 
     @staticmethod
     def key(doc_sha256: str, config: RenderConfig, engine: str) -> str:
@@ -40,6 +41,8 @@ class PageCache:
                 return found
             self.misses += 1
         pages = render()  # outside the lock: rendering takes seconds
+        with self._lock:
+            self.pages_rendered += len(pages.page_sizes)
         if self.max_entries > 0:
             with self._lock:
                 self._items[key] = pages

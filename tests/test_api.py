@@ -1,0 +1,358 @@
+"""The OpenAI-compatible API, auth, limits, /metrics, and the "openai" backend against a second instance.
+
+The contract is checked with the official `openai` client against a real server on loopback with the tiny
+model; auth, 413 and 429 with a scripted backend through FastAPI's test client.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+from PIL import Image
+
+from glyph_web.access import Admission, Credentials, RateLimiter, parse_auth
+from glyph_web.errors import ConfigError
+from glyph_web.settings import Settings
+
+from test_app import READY, FakeBackend, script
+
+DOC = "The harbour master logged 41 ships in March. The pilot boat Gull needed a new engine.\n" * 40
+
+
+def _data_url(data: bytes, kind: str) -> str:
+    return f"data:{kind};base64," + base64.b64encode(data).decode()
+
+
+def _file_part(text: str = DOC, name: str = "harbour.txt") -> dict:
+    return {"type": "file", "file": {"filename": name, "file_data": _data_url(text.encode(), "text/plain")}}
+
+
+def _ask(question: str = "How many ships were logged?", *parts) -> list[dict]:
+    return [{"role": "user", "content": [*(parts or [_file_part()]), {"type": "text", "text": question}]}]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Server:
+    """create_app on uvicorn in a thread, on loopback."""
+
+    def __init__(self, settings: Settings, backend=None):
+        import uvicorn
+
+        from glyph_web.server import create_app
+
+        self.port = _free_port()
+        self.app, self.backend = create_app(settings, backend=backend)
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"the app did not get ready: {self.backend.state()}")
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def tiny_server(tiny_dir, tmp_path_factory):
+    server = _Server(Settings(model=str(tiny_dir), log_dir=str(tmp_path_factory.mktemp("logs")), rate_limit=0,
+                              max_new_tokens=12))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def client(tiny_server):
+    openai = pytest.importorskip("openai")
+    return openai.OpenAI(base_url=tiny_server.url + "/v1", api_key="unused", max_retries=0)
+
+
+# --- the contract, with the official client -------------------------------------------------------------------
+
+
+def test_models_lists_the_served_model(client, tiny_dir):
+    assert [m.id for m in client.models.list().data] == [str(tiny_dir)]
+
+
+def test_a_file_part_is_rendered_and_answered_with_usage(client):
+    response = client.chat.completions.create(model="glyph", messages=_ask(), max_tokens=6, temperature=0)
+    assert response.id.startswith("chatcmpl-") and response.object == "chat.completion"
+    assert isinstance(response.choices[0].message.content, str) and response.choices[0].message.content
+    assert response.choices[0].finish_reason in ("stop", "length")
+    usage = response.usage
+    assert 0 < usage.completion_tokens <= 6
+    assert usage.model_extra["visual_tokens"] > 0 and usage.prompt_tokens > usage.model_extra["visual_tokens"]
+    assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
+
+
+def test_streaming_gives_the_same_answer_in_deltas_then_usage_then_done(client, tiny_server):
+    plain = client.chat.completions.create(model="glyph", messages=_ask(), max_tokens=6, temperature=0)
+    chunks = list(client.chat.completions.create(model="glyph", messages=_ask(), max_tokens=6, temperature=0,
+                                                 stream=True, stream_options={"include_usage": True}))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == plain.choices[0].message.content  # greedy: the same tokens
+    assert chunks[0].choices[0].delta.role == "assistant"
+    assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens == plain.usage.completion_tokens
+    # the second time the pages come from the KV cache
+    assert chunks[-1].usage.prompt_tokens_details.cached_tokens > 0
+    # and the raw stream ends with [DONE]
+    with httpx.stream("POST", tiny_server.url + "/v1/chat/completions", timeout=60,
+                      json={"model": "glyph", "messages": _ask(), "max_tokens": 2, "stream": True}) as raw:
+        lines = [line for line in raw.iter_lines() if line]
+    assert lines[-1] == "data: [DONE]" and all(line.startswith("data: ") for line in lines)
+
+
+def test_an_image_part_with_a_data_url_is_a_page(client):
+    picture = io.BytesIO()
+    Image.new("RGB", (400, 300), (20, 120, 200)).save(picture, "PNG")
+    part = {"type": "image_url", "image_url": {"url": _data_url(picture.getvalue(), "image/png")}}
+    response = client.chat.completions.create(model="glyph", messages=_ask("What colour?", part), max_tokens=3)
+    assert response.usage.model_extra["visual_tokens"] > 0
+
+
+def test_bad_requests_are_400_in_openai_shape(client, tiny_server):
+    openai = pytest.importorskip("openai")
+    remote = {"type": "image_url", "image_url": {"url": "http://example.com/a.png"}}
+    cases = [
+        (_ask("q", remote), "only data: URLs"),
+        ([{"role": "user", "content": "no document here"}], "Attach a document"),
+        (_ask("q", _file_part("\x00\x01\x02" * 100, "blob.txt")), "blob.txt"),
+        ([*_ask(), {"role": "assistant", "content": "an answer"}], "last message must be a user message"),
+    ]
+    for messages, words in cases:
+        with pytest.raises(openai.BadRequestError) as caught:
+            client.chat.completions.create(model="glyph", messages=messages, max_tokens=2)
+        assert words in caught.value.body["message"]
+        assert caught.value.status_code == 400
+    raw = httpx.post(tiny_server.url + "/v1/chat/completions", content=b"{not json", timeout=10)
+    assert raw.status_code == 400 and raw.json()["error"]["message"] == "The request body is not valid JSON."
+    assert set(raw.json()["error"]) == {"message", "type", "param", "code"}
+
+
+def test_follow_up_questions_carry_the_conversation(client):
+    first = client.chat.completions.create(model="glyph", messages=_ask(), max_tokens=4, temperature=0)
+    messages = [*_ask(), {"role": "assistant", "content": first.choices[0].message.content},
+                {"role": "user", "content": "And the boat?"}]
+    second = client.chat.completions.create(model="glyph", messages=messages, max_tokens=4, temperature=0)
+    assert second.usage.prompt_tokens > first.usage.prompt_tokens
+
+
+def test_metrics_count_requests_tokens_pages_and_the_queue(client, tiny_server):
+    client.chat.completions.create(model="glyph", messages=_ask(), max_tokens=2)
+    text = httpx.get(tiny_server.url + "/metrics", timeout=10).text
+    assert 'glyph_http_requests_total{route="/v1/chat/completions",status="200"}' in text
+    values = {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines()
+              if line and not line.startswith("#") and " " in line}
+    assert values["glyph_tokens_generated_total"] >= 2
+    assert values["glyph_pages_rendered_total"] >= 1
+    assert values['glyph_page_cache_lookups_total{result="hit"}'] >= 1
+    assert values["glyph_time_to_first_token_seconds_count"] >= 1
+    assert values["glyph_request_latency_seconds_count"] >= 1
+    assert values["glyph_queue_waiting"] == 0 and values["glyph_model_ready"] == 1
+    assert values["glyph_model_memory_bytes"] > 0
+
+
+# --- the "openai" backend in front of a second instance ---------------------------------------------------------
+
+
+def test_the_openai_backend_answers_through_a_second_instance(tiny_server, tiny_dir, tmp_path):
+    openai = pytest.importorskip("openai")
+    front = _Server(Settings(backend="openai", api_base=tiny_server.url + "/v1", api_model=str(tiny_dir),
+                             log_dir=str(tmp_path / "logs"), rate_limit=0, max_new_tokens=6))
+    try:
+        assert front.backend.name == "openai" and front.backend.state().ready
+        before = httpx.get(tiny_server.url + "/metrics").text
+        front_client = openai.OpenAI(base_url=front.url + "/v1", api_key="unused", max_retries=0)
+        chunks = list(front_client.chat.completions.create(model="glyph", messages=_ask(), max_tokens=4,
+                                                           temperature=0, stream=True))
+        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        usage = chunks[-1].usage
+        assert usage.completion_tokens > 0 and usage.model_extra["visual_tokens"] > 0
+        direct = openai.OpenAI(base_url=tiny_server.url + "/v1", api_key="unused").chat.completions.create(
+            model="glyph", messages=_ask(), max_tokens=4, temperature=0)
+        assert text == direct.choices[0].message.content  # the same pages and question reached the model
+        after = httpx.get(tiny_server.url + "/metrics").text
+        assert _count(after) > _count(before)
+    finally:
+        front.stop()
+
+
+def _count(metrics: str) -> float:
+    for line in metrics.splitlines():
+        if line.startswith('glyph_http_requests_total{route="/v1/chat/completions",status="200"}'):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def test_follow_ups_send_the_same_bytes_first():
+    from glyph_web.backends import AnswerRequest
+    from glyph_web.backends.openai import OpenAIBackend
+
+    backend = OpenAIBackend("http://127.0.0.1:9/v1", "m")
+    pages = [Image.new("RGB", (50, 40), (255, 255, 255)), Image.new("RGB", (50, 40), (0, 0, 0))]
+    first = backend.messages(AnswerRequest(pages=pages, pages_key="k", question="q1"))
+    second = backend.messages(AnswerRequest(pages=[p.copy() for p in pages], pages_key="k", question="q2",
+                                            history=(("q1", "a1"),)))
+    assert second[0] == first[0] and [m["role"] for m in second] == ["user", "assistant", "user"]
+    assert [p["type"] for p in first[0]["content"]] == ["image_url", "image_url", "text"]  # pages in order
+    state = backend.check()  # nothing listens on port 9
+    assert state.status == "loading" and "waiting for the model server" in state.detail
+
+
+# --- auth, 413, 429 ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def guarded(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from glyph_web.server import create_app
+
+    backend = FakeBackend(script("Forty-one ships."))
+    backend.model_state = READY
+    settings = Settings(log_dir=str(tmp_path / "logs"), auth="ann:s3cret", api_key="key-123", rate_limit=3,
+                        max_upload_mb=0.05)
+    app, _ = create_app(settings, backend=backend, start=False)
+    with TestClient(app) as test_client:
+        yield test_client, backend
+
+
+def _post(client, headers=None, **body):
+    body = {"model": "glyph", "messages": _ask(), **body}
+    return client.post("/v1/chat/completions", json=body, headers=headers or {})
+
+
+def test_auth_is_required_for_the_api_and_the_page(guarded):
+    client, _ = guarded
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic " +
+                                                            base64.b64encode(b"ann:nope").decode()}):
+        response = _post(client, headers)
+        assert response.status_code == 401 and response.json()["error"]["type"] == "authentication_error"
+    assert client.get("/v1/models").status_code == 401
+    bearer = _post(client, {"Authorization": "Bearer key-123"})
+    assert bearer.status_code == 200 and bearer.json()["choices"][0]["message"]["content"] == "Forty-one ships."
+    basic = client.get("/v1/models", headers={"Authorization": "Basic " + base64.b64encode(b"ann:s3cret").decode()})
+    assert basic.status_code == 200
+    # the page asks for a login; the probes stay open for the orchestrator
+    assert client.get("/config").status_code == 401
+    assert client.get("/healthz").status_code == 200 and client.get("/readyz").status_code == 200
+
+
+def test_a_request_over_the_upload_limit_is_413(guarded):
+    client, _ = guarded
+    big = _file_part("x " * 60_000)  # 120 kB: a file over the 0.05 MB limit, in a request under the body limit
+    response = client.post("/v1/chat/completions", headers={"Authorization": "Bearer key-123"},
+                           content=b"{" + b" " * (2 * 1024 * 1024) + b"}")
+    assert response.status_code == 413 and "larger than" in response.json()["error"]["message"]
+    one_file = _post(client, {"Authorization": "Bearer key-123"}, messages=_ask("q", big))
+    assert one_file.status_code == 413 and "over the upload limit" in one_file.json()["error"]["message"]
+
+
+def test_the_rate_limit_answers_429_with_retry_after(guarded):
+    client, _ = guarded
+    headers = {"Authorization": "Bearer key-123"}
+    statuses = [client.get("/v1/models", headers=headers).status_code for _ in range(5)]
+    assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429]
+    refused = client.get("/v1/models", headers=headers)
+    assert int(refused.headers["Retry-After"]) >= 1 and refused.json()["error"]["code"] == "rate_limit_exceeded"
+
+
+def test_a_full_queue_answers_429_at_once(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from glyph_web.server import create_app
+
+    release = threading.Event()
+
+    class Slow(FakeBackend):
+        def answer(self, request, settings, stop):
+            release.wait(20)
+            return super().answer(request, settings, stop)
+
+    backend = Slow(script("done"))
+    backend.model_state = READY
+    app, _ = create_app(Settings(log_dir=str(tmp_path), rate_limit=0, gpu_concurrency=1, queue_size=1),
+                        backend=backend, start=False)
+    with TestClient(app) as client:
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(_post(client).status_code)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        time.sleep(1.0)  # one answering, one waiting
+        started = time.perf_counter()
+        third = _post(client)
+        assert third.status_code == 429 and third.json()["error"]["code"] == "queue_full"
+        assert time.perf_counter() - started < 2  # turned away at once, not after a wait
+        release.set()
+        for thread in threads:
+            thread.join(20)
+        assert sorted(results) == [200, 200]
+
+
+def test_not_ready_is_503(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from glyph_web.backends import ModelState
+    from glyph_web.server import create_app
+
+    backend = FakeBackend()
+    backend.model_state = ModelState(status="loading", detail="loading the weights")
+    app, _ = create_app(Settings(log_dir=str(tmp_path)), backend=backend, start=False)
+    with TestClient(app) as client:
+        response = _post(client)
+    assert response.status_code == 503 and "loading the weights" in response.json()["error"]["message"]
+
+
+# --- the pieces -------------------------------------------------------------------------------------------------
+
+
+def test_auth_settings_parse_pairs_and_files(tmp_path):
+    assert parse_auth("ann:pa:ss") == (("ann", "pa:ss"),)
+    listing = tmp_path / "users"
+    listing.write_text("# team\nann:one\n\nbob:two\n")
+    assert parse_auth(str(listing)) == (("ann", "one"), ("bob", "two"))
+    for bad in ("nocolon", ":nopass"):
+        with pytest.raises(ConfigError) as caught:
+            parse_auth(bad)
+        assert bad not in str(caught.value) or bad == ":nopass"  # the secret is not echoed
+    creds = Credentials.from_settings(str(listing), None)
+    assert creds.check_user("bob", "two") and not creds.check_user("bob", "one")
+
+
+def test_rate_limiter_refills_over_time():
+    limiter = RateLimiter(per_minute=2)
+    assert limiter.allow("a", now=0) == 0 and limiter.allow("a", now=0) == 0
+    assert limiter.allow("a", now=0) == pytest.approx(30, abs=0.01)
+    assert limiter.allow("b", now=0) == 0  # per client
+    assert limiter.allow("a", now=30) == 0
+
+
+def test_admission_turns_away_past_the_queue():
+    admission = Admission(concurrency=1, queue_size=0)
+    admission.enter()
+    from glyph_web.access import Busy
+
+    with pytest.raises(Busy):
+        admission.enter()
+    admission.leave()
+    admission.enter()
+    admission.leave()
