@@ -1,8 +1,8 @@
 """Backends: the one small interface that the UI and the API call to get answers.
 
-"local" runs the model in this process (engine/). A backend streams StreamEvents for an AnswerRequest and
-reports its state; the UI and the API never import torch. (The "openai" backend, which fronts a vLLM/SGLang
-server, arrives with the service issue.)
+"local" runs the model in this process (engine/); "openai" (openai.py) sends the pages to an OpenAI-compatible
+server (vLLM, SGLang, another glyph-web). A backend streams StreamEvents for an AnswerRequest and reports its
+state; the UI and the API never import torch.
 """
 
 from __future__ import annotations
