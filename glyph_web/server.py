@@ -110,16 +110,24 @@ def _css() -> str:
     return CSS
 
 
+def exposure_warning(settings: Settings) -> str | None:
+    """The warning for a server that listens beyond loopback without a login, or None."""
+    if settings.host in LOOPBACK or settings.auth:
+        return None
+    partly = " (the API needs the key, the page does not)" if settings.api_key else ""
+    return (f"listening on {settings.host} without authentication: anyone who can reach this machine can use the "
+            f"app{partly}; set GLYPH_AUTH=user:password (and GLYPH_API_KEY for API clients), or use --host "
+            "127.0.0.1 to keep it local")
+
+
 def serve(settings: Settings) -> int:
     """Run the app until interrupted."""
     import uvicorn
 
     log_path = setup_logging(settings.log_dir)
-    if settings.host not in LOOPBACK and not settings.auth:
-        logger.warning("listening on %s without authentication: anyone who can reach this machine can use the "
-                       "app%s; set GLYPH_AUTH=user:password (and GLYPH_API_KEY for API clients), or use --host "
-                       "127.0.0.1 to keep it local", settings.host,
-                       "" if not settings.api_key else " (the API needs the key, the page does not)")
+    warning = exposure_warning(settings)
+    if warning:
+        logger.warning("%s", warning)
     if settings.share:
         return _serve_shared(settings, log_path)
     app, _backend = create_app(settings)

@@ -356,3 +356,13 @@ def test_admission_turns_away_past_the_queue():
     admission.leave()
     admission.enter()
     admission.leave()
+
+
+def test_listening_beyond_loopback_without_a_login_is_warned_about():
+    from glyph_web.server import exposure_warning
+
+    assert exposure_warning(Settings(host="127.0.0.1")) is None
+    assert exposure_warning(Settings(host="0.0.0.0", auth="ann:pw")) is None
+    open_app = exposure_warning(Settings(host="0.0.0.0"))
+    assert "without authentication" in open_app and "GLYPH_AUTH" in open_app
+    assert "the page does not" in exposure_warning(Settings(host="0.0.0.0", api_key="k"))
