@@ -150,3 +150,36 @@ def test_a_bad_file_shows_a_message_and_the_app_stays_usable(app_url, browser, t
     page.click("#render")
     page.wait_for_selector("#pages img", timeout=60_000)
     assert "pasted text" in page.inner_text("#doc-stats")
+
+
+def test_a_chinese_browser_gets_the_chinese_page_and_can_switch(app_url, browser, tmp_path):
+    doc = tmp_path / "合同.txt"
+    doc.write_text("第一条 本合同由甲乙双方签订。乙方应在三十日内支付货款。\n" * 120, encoding="utf-8")
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 960})
+    page = context.new_page()
+    page.goto(app_url)
+    _wait_text(page, "#status", "就绪")  # the status line, in Chinese
+    assert "Glyph 文档问答" in page.inner_text("#app-header")
+    assert page.locator("#send").inner_text().strip() == "发送"
+    page.set_input_files("#doc-upload input[type=file]", str(doc))
+    page.wait_for_selector("#pages img", timeout=60_000)
+    assert "视觉 token" in page.inner_text("#doc-stats")
+    page.fill("#question textarea", "乙方应在多少天内付款？")
+    page.click("#send")
+    _wait_text(page, "#chat", "~")
+    page.click("#stop")
+    _wait_text(page, "#chat", "（已停止）")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "app-zh.png"), full_page=True)
+    assert (SCREENSHOTS / "app-zh.png").stat().st_size > 20_000
+
+    # the picker switches every label, the stats and the conversation's notes to English, and back
+    page.locator("#lang label", has_text="English").click()
+    _wait_text(page, "#status", "ready")
+    assert page.locator("#send").inner_text().strip() == "Send"
+    _wait_text(page, "#doc-stats", "visual tokens")
+    _wait_text(page, "#chat", "(stopped)")
+    page.locator("#lang label", has_text="中文").click()
+    _wait_text(page, "#status", "就绪")
+    assert page.locator("#send").inner_text().strip() == "发送"
+    context.close()

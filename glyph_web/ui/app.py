@@ -1,5 +1,8 @@
 """The Gradio Blocks page: documents and their pages on the left, the conversation on the right.
 
+Every string comes from the language catalogues (ui/text.py): the page starts in the browser's language
+(Chinese for zh-*, else English) and switches with the language picker at the top, per session.
+
 `build_ui(backend, settings, library)` builds it; queueing and launching live in glyph_web.server. Per-user
 state is a Conversation (strings) in gr.State; page images stay server-side in the Library. Handlers turn a
 GlyphError into a message in the page and never let an exception reach the user as a traceback. No torch here.
@@ -19,7 +22,7 @@ from glyph_web.backends import Backend, GenerationSettings
 from glyph_web.chat import Conversation, Library, PreparedDocument, RenderOptions, Turn, stream_turn
 from glyph_web.errors import GlyphError
 from glyph_web.settings import Settings
-from glyph_web.ui.text import TEXT
+from glyph_web.ui.text import DEFAULT_LANG, LANG_NAMES, LANGS, pick_lang, t
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +34,10 @@ CSS = """
 #noise-banner {background: #fff4d6; color: #6b4b00; padding: 6px 10px; border-radius: 6px}
 #doc-stats {font-size: 0.92em}
 #chat {min-height: 520px}
+#lang {max-width: 220px}
 """
+# the browser's language, read once the page has loaded
+_BROWSER_LANG_JS = "() => ((navigator.languages && navigator.languages[0]) || navigator.language || 'en')"
 
 
 class _Sessions:
@@ -60,55 +66,99 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
     sessions = _Sessions()
     exports = Path(tempfile.mkdtemp(prefix="glyph-web-exports-"))
 
-    with gr.Blocks(title=TEXT["title"], fill_width=True, delete_cache=(3600, 3600 * 6)) as demo:
+    en = lambda key: t(DEFAULT_LANG, key)  # noqa: E731 - the first paint; the session's language follows
+
+    with gr.Blocks(title=en("title"), fill_width=True, delete_cache=(3600, 3600 * 6)) as demo:
         conversation = gr.State(Conversation())
-        with gr.Row(elem_id="app-header"):
-            gr.Markdown(f"## {TEXT['title']}\n{TEXT['subtitle']}")
-        banner = gr.Markdown(TEXT["noise_banner"], elem_id="noise-banner", visible=False)
-        status = gr.Markdown(lambda: _status_text(backend), elem_id="status")  # evaluated at each page load
+        lang = gr.State(DEFAULT_LANG)
+        browser_lang = gr.Textbox(visible=False, elem_id="browser-lang")
+        with gr.Row(elem_id="app-header", equal_height=False):
+            header = gr.Markdown(_header(DEFAULT_LANG))
+            picker = gr.Radio([(LANG_NAMES[code], code) for code in LANGS], value=DEFAULT_LANG,
+                              label=en("language"), elem_id="lang", scale=0, min_width=200)
+        banner = gr.Markdown(en("noise_banner"), elem_id="noise-banner", visible=False)
+        status = gr.Markdown(lambda: _status_text(backend, DEFAULT_LANG), elem_id="status")
         with gr.Row(equal_height=False):
             with gr.Column(scale=5, min_width=380):
-                uploads = gr.File(label=TEXT["upload_label"], file_count="multiple", file_types=UPLOAD_TYPES,
+                uploads = gr.File(label=en("upload_label"), file_count="multiple", file_types=UPLOAD_TYPES,
                                   type="filepath", elem_id="doc-upload")
-                pasted = gr.Textbox(label=TEXT["paste_label"], placeholder=TEXT["paste_placeholder"], lines=4,
+                pasted = gr.Textbox(label=en("paste_label"), placeholder=en("paste_placeholder"), lines=4,
                                     max_lines=12, elem_id="doc-text")
-                render_btn = gr.Button(TEXT["render_button"], variant="secondary", elem_id="render")
-                stats = gr.Markdown(TEXT["no_document"], elem_id="doc-stats")
-                pages = gr.Gallery(label=TEXT["pages_label"], columns=3, height=520, object_fit="contain",
+                render_btn = gr.Button(en("render_button"), variant="secondary", elem_id="render")
+                stats = gr.Markdown(en("no_document"), elem_id="doc-stats")
+                pages = gr.Gallery(label=en("pages_label"), columns=3, height=520, object_fit="contain",
                                    allow_preview=True, elem_id="pages", interactive=False)
             with gr.Column(scale=6, min_width=420):
-                chat = gr.Chatbot(label=TEXT["chat_label"], elem_id="chat", height=560,
-                                  placeholder=TEXT["chat_placeholder"])
-                question = gr.Textbox(label=TEXT["question_label"], placeholder=TEXT["question_placeholder"],
+                chat = gr.Chatbot(label=en("chat_label"), elem_id="chat", height=560,
+                                  placeholder=en("chat_placeholder"))
+                question = gr.Textbox(label=en("question_label"), placeholder=en("question_placeholder"),
                                       lines=2, max_lines=6, elem_id="question", submit_btn=False)
                 with gr.Row():
-                    send = gr.Button(TEXT["send"], variant="primary", elem_id="send")
-                    stop = gr.Button(TEXT["stop"], variant="stop", elem_id="stop")
-                    clear = gr.Button(TEXT["clear"], elem_id="clear")
-                    download = gr.DownloadButton(TEXT["download"], elem_id="download", visible=False)
-                with gr.Accordion(TEXT["settings"], open=False, elem_id="settings"):
+                    send = gr.Button(en("send"), variant="primary", elem_id="send")
+                    stop = gr.Button(en("stop"), variant="stop", elem_id="stop")
+                    clear = gr.Button(en("clear"), elem_id="clear")
+                    download = gr.DownloadButton(en("download"), elem_id="download", visible=False)
+                with gr.Accordion(en("settings"), open=False, elem_id="settings") as settings_box:
                     max_tokens = gr.Slider(16, 8192, value=min(settings.max_new_tokens, 8192), step=16,
-                                           label=TEXT["max_tokens"], elem_id="max-tokens")
+                                           label=en("max_tokens"), elem_id="max-tokens")
                     temperature = gr.Slider(0.0, 1.5, value=settings.temperature, step=0.05,
-                                            label=TEXT["temperature"], elem_id="temperature")
-                    cache_on = gr.Checkbox(value=settings.kv_cache, label=TEXT["cache"], elem_id="cache")
+                                            label=en("temperature"), elem_id="temperature")
+                    cache_on = gr.Checkbox(value=settings.kv_cache, label=en("cache"), elem_id="cache")
                     start_dpi = int(settings.dpi or 72)  # the official demo offers 72 and 96; keep a configured one
-                    dpi = gr.Radio(sorted({72, 96, start_dpi}), value=start_dpi, label=TEXT["dpi"], elem_id="dpi")
-                    newline = gr.Radio([(TEXT["newline_br"], "br"), (TEXT["newline_marker"], "marker")],
-                                       value=settings.newline or "br", label=TEXT["newline"], elem_id="newline")
-                    four_bit = gr.Checkbox(value=settings.load_in_4bit, label=TEXT["four_bit"], elem_id="four-bit")
+                    dpi = gr.Radio(sorted({72, 96, start_dpi}), value=start_dpi, label=en("dpi"), elem_id="dpi")
+                    newline = gr.Radio(_newline_choices(DEFAULT_LANG), value=settings.newline or "br",
+                                       label=en("newline"), elem_id="newline")
+                    four_bit = gr.Checkbox(value=settings.load_in_4bit, label=en("four_bit"), elem_id="four-bit")
                     with gr.Row(visible=False) as confirm_row:
-                        gr.Markdown(TEXT["reload_confirm"])
-                        reload_yes = gr.Button(TEXT["reload_yes"], variant="primary", elem_id="reload-yes")
-                        reload_no = gr.Button(TEXT["reload_no"], elem_id="reload-no")
+                        confirm_text = gr.Markdown(en("reload_confirm"))
+                        reload_yes = gr.Button(en("reload_yes"), variant="primary", elem_id="reload-yes")
+                        reload_no = gr.Button(en("reload_no"), elem_id="reload-no")
+
+        # --- language -------------------------------------------------------------------------------
+
+        def relabel(code: str, conv: Conversation):
+            """Every labelled component in the session's language (and the texts that depend on it)."""
+            code = code if code in LANGS else DEFAULT_LANG
+            prepared = library.get(conv.doc_id)
+
+            def tr(key):
+                return t(code, key)
+
+            return (code, gr.update(value=_header(code)), gr.update(label=tr("language")),
+                    gr.update(value=tr("noise_banner")), _status_text(backend, code),
+                    gr.update(label=tr("upload_label")),
+                    gr.update(label=tr("paste_label"), placeholder=tr("paste_placeholder")),
+                    gr.update(value=tr("render_button")),
+                    _stats_text(prepared, code) if prepared else tr("no_document"),
+                    gr.update(label=tr("pages_label"), value=_gallery(prepared, code) if prepared else None),
+                    gr.update(label=tr("chat_label"), placeholder=tr("chat_placeholder"),
+                              value=_messages(conv, code)),
+                    gr.update(label=tr("question_label"), placeholder=tr("question_placeholder")),
+                    gr.update(value=tr("send")), gr.update(value=tr("stop")), gr.update(value=tr("clear")),
+                    gr.update(label=tr("download")), gr.update(label=tr("settings")),
+                    gr.update(label=tr("max_tokens")), gr.update(label=tr("temperature")),
+                    gr.update(label=tr("cache")), gr.update(label=tr("dpi")),
+                    gr.update(label=tr("newline"), choices=_newline_choices(code)),
+                    gr.update(label=tr("four_bit")), gr.update(value=tr("reload_confirm")),
+                    gr.update(value=tr("reload_yes")), gr.update(value=tr("reload_no")))
+
+        relabelled = [lang, header, picker, banner, status, uploads, pasted, render_btn, stats, pages, chat,
+                      question, send, stop, clear, download, settings_box, max_tokens, temperature, cache_on, dpi,
+                      newline, four_bit, confirm_text, reload_yes, reload_no]
+        picker.change(relabel, [picker, conversation], relabelled, queue=False, show_progress="hidden")
+        # the browser's language picks the first one; the picker then follows it (and the user)
+        browser_lang.change(lambda tag: pick_lang(tag), [browser_lang], [picker], queue=False,
+                            show_progress="hidden")
+        demo.load(None, None, [browser_lang], js=_BROWSER_LANG_JS)
 
         # --- documents ------------------------------------------------------------------------------
 
-        def prepare(files, text, dpi_value, newline_value, conv: Conversation, progress=gr.Progress()):
+        def prepare(files, text, dpi_value, newline_value, conv: Conversation, code: str,
+                    progress=gr.Progress()):
             paths = [f if isinstance(f, str) else f.name for f in (files or [])]
             if not paths and not (text or "").strip():
-                return conv, gr.update(), TEXT["no_document"], gr.update()
-            progress(0.1, desc=TEXT["progress_reading"])
+                return conv, gr.update(), t(code, "no_document"), gr.update()
+            progress(0.1, desc=t(code, "progress_reading"))
             options = RenderOptions(dpi=float(dpi_value), newline=newline_value, lang=settings.lang,
                                     config_path=settings.render_config,
                                     engine=settings.engine, fonts_dir=settings.fonts_dir,
@@ -116,19 +166,19 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
             try:
                 prepared = library.prepare(paths, text, options, backend.count_tokens)
             except GlyphError as exc:
-                gr.Warning(str(exc))
-                return conv, gr.update(), f"**{TEXT['doc_error']}** {exc}", gr.update()
+                gr.Warning(f"{t(code, 'doc_error')} {exc}", title=t(code, "warning_title"))
+                return conv, gr.update(), f"**{t(code, 'doc_error')}** {exc}", gr.update()
             except Exception:  # a bug: say so plainly and keep the page alive
                 logger.exception("preparing documents failed")
-                gr.Warning(TEXT["internal_error"])
-                return conv, gr.update(), TEXT["internal_error"], gr.update()
-            progress(1.0, desc=TEXT["progress_done"])
+                gr.Warning(t(code, "internal_error"), title=t(code, "warning_title"))
+                return conv, gr.update(), t(code, "internal_error"), gr.update()
+            progress(1.0, desc=t(code, "progress_done"))
             for warning in prepared.pages.warnings:
-                gr.Warning(warning)
-            return (Conversation(doc_id=prepared.id), _gallery(prepared), _stats_text(prepared),
+                gr.Warning(warning, title=t(code, "warning_title"))
+            return (Conversation(doc_id=prepared.id), _gallery(prepared, code), _stats_text(prepared, code),
                     [] if conv.turns else gr.update())
 
-        doc_inputs = [uploads, pasted, dpi, newline, conversation]
+        doc_inputs = [uploads, pasted, dpi, newline, conversation, lang]
         doc_outputs = [conversation, pages, stats, chat]
         uploads.upload(prepare, doc_inputs, doc_outputs, concurrency_id="render", concurrency_limit=2)
         render_btn.click(prepare, doc_inputs, doc_outputs, concurrency_id="render", concurrency_limit=2)
@@ -137,15 +187,15 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
 
         # --- asking ---------------------------------------------------------------------------------
 
-        def ask(text, conv: Conversation, max_new, temp, request: gr.Request):
+        def ask(text, conv: Conversation, max_new, temp, code: str, request: gr.Request):
             text = (text or "").strip()
             prepared = library.get(conv.doc_id)
             if not text:
-                gr.Warning(TEXT["empty_question"])
+                gr.Warning(t(code, "empty_question"), title=t(code, "warning_title"))
                 yield gr.update(), conv, gr.update(), gr.update()
                 return
             if prepared is None:
-                gr.Warning(TEXT["need_document"])
+                gr.Warning(t(code, "need_document"), title=t(code, "warning_title"))
                 yield gr.update(), conv, gr.update(), gr.update()
                 return
             stop_event = sessions.new(_session(request))
@@ -159,16 +209,16 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
                     if turn.status in ("streaming", "waiting") and now - last < STREAM_INTERVAL_S:
                         continue
                     last = now
-                    yield _messages(conv), conv, "", gr.update()
+                    yield _messages(conv, code), conv, "", gr.update()
             except Exception:  # a bug: keep what was answered, say so, keep the page alive
                 logger.exception("answering failed")
                 if turn is not None:
-                    turn.status, turn.error = "error", TEXT["internal_error"]
+                    turn.status, turn.error = "error", t(code, "internal_error")
             if turn is not None and turn.status == "error":
-                gr.Warning(turn.error)
-            yield _messages(conv), conv, "", _export(conv, prepared)
+                gr.Warning(f"{t(code, 'error')} {turn.error}", title=t(code, "warning_title"))
+            yield _messages(conv, code), conv, "", _export(conv, prepared)
 
-        ask_inputs = [question, conversation, max_tokens, temperature]
+        ask_inputs = [question, conversation, max_tokens, temperature, lang]
         ask_outputs = [chat, conversation, question, download]
         gpu = dict(concurrency_id="gpu", concurrency_limit=settings.gpu_concurrency)
         send.click(ask, ask_inputs, ask_outputs, **gpu)
@@ -195,20 +245,20 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
         four_bit.change(lambda on: gr.update(visible=bool(on) != backend_4bit(backend)), [four_bit], [confirm_row],
                         queue=False)
 
-        def reload_model(on):
+        def reload_model(on, code):
             backend.reload(load_in_4bit=bool(on))
-            return gr.update(visible=False), _status_text(backend)
+            return gr.update(visible=False), _status_text(backend, code)
 
-        reload_yes.click(reload_model, [four_bit], [confirm_row, status], queue=False)
+        reload_yes.click(reload_model, [four_bit, lang], [confirm_row, status], queue=False)
         reload_no.click(lambda: (gr.update(visible=False), gr.update(value=backend_4bit(backend))), None,
                         [confirm_row, four_bit], queue=False)
 
-        def refresh():
+        def refresh(code):
             state = backend.state()
-            return _status_text(backend, state), gr.update(visible=state.noise)
+            return _status_text(backend, code, state), gr.update(visible=state.noise)
 
-        gr.Timer(2.0).tick(refresh, None, [status, banner], queue=False, show_progress="hidden")
-        demo.load(refresh, None, [status, banner], queue=False, show_progress="hidden")
+        gr.Timer(2.0).tick(refresh, [lang], [status, banner], queue=False, show_progress="hidden")
+        demo.load(refresh, [lang], [status, banner], queue=False, show_progress="hidden")
     return demo
 
 
@@ -221,49 +271,57 @@ def _session(request: gr.Request | None) -> str:
     return getattr(request, "session_hash", None) or "default"
 
 
-def _gallery(prepared: PreparedDocument) -> list:
-    return [(img, TEXT["page_caption"].format(n=n)) for n, img in enumerate(prepared.pages.images, 1)]
+def _header(lang: str) -> str:
+    return f"## {t(lang, 'title')}\n{t(lang, 'subtitle')}"
 
 
-def _stats_text(prepared: PreparedDocument) -> str:
+def _newline_choices(lang: str) -> list[tuple[str, str]]:
+    return [(t(lang, "newline_br"), "br"), (t(lang, "newline_marker"), "marker")]
+
+
+def _gallery(prepared: PreparedDocument, lang: str) -> list:
+    return [(img, t(lang, "page_caption", n=n)) for n, img in enumerate(prepared.pages.images, 1)]
+
+
+def _stats_text(prepared: PreparedDocument, lang: str) -> str:
     s = prepared.summary()
-    parts = [TEXT["stats"].format(name=s["name"], pages=s["pages"], chars=s["characters"],
-                                  visual=s["visual_tokens"], dpi=f"{s['dpi']:g}")]
+    parts = [t(lang, "stats", name=s["name"], pages=s["pages"], chars=s["characters"], visual=s["visual_tokens"],
+               dpi=f"{s['dpi']:g}")]
     if s["text_tokens"]:
-        parts.append(TEXT["stats_compression"].format(text=s["text_tokens"], ratio=s["compression"]))
+        parts.append(t(lang, "stats_compression", text=s["text_tokens"], ratio=s["compression"]))
     else:
-        parts.append(TEXT["stats_no_tokenizer"])
+        parts.append(t(lang, "stats_no_tokenizer"))
     return "  \n".join(parts)
 
 
-def _status_text(backend: Backend, state=None) -> str:
+def _status_text(backend: Backend, lang: str, state=None) -> str:
     state = state or backend.state()
     name = state.model or "?"
     if state.status == "ready":
-        memory = f" · {TEXT['memory']} {state.memory_gb:.1f} GB" if state.memory_gb is not None else ""
-        return TEXT["status_ready"].format(model=name, device=state.device, precision=state.precision) + memory
+        memory = f" · {t(lang, 'memory')} {state.memory_gb:.1f} GB" if state.memory_gb is not None else ""
+        return t(lang, "status_ready", model=name, device=state.device, precision=state.precision) + memory
     if state.status == "loading":
         pct = f" {state.progress:.0%}" if state.progress is not None else ""
-        return TEXT["status_loading"].format(model=name, step=state.detail or "", pct=pct)
+        return t(lang, "status_loading", model=name, step=state.detail or "", pct=pct)
     if state.status == "failed":
-        return TEXT["status_failed"].format(model=name, reason=state.detail)
-    return TEXT["status_not_loaded"].format(model=name)
+        return t(lang, "status_failed", model=name, reason=state.detail)
+    return t(lang, "status_not_loaded", model=name)
 
 
-def _messages(conv: Conversation) -> list[dict]:
+def _messages(conv: Conversation, lang: str) -> list[dict]:
     out: list[dict] = []
     for turn in conv.turns:
         out.append({"role": "user", "content": turn.question})
         streaming = turn.status in ("waiting", "streaming")
         if turn.thinking:
             out.append({"role": "assistant", "content": turn.thinking,
-                        "metadata": {"title": TEXT["thinking"], "status": "pending" if streaming else "done"}})
+                        "metadata": {"title": t(lang, "thinking"), "status": "pending" if streaming else "done"}})
         answer = turn.answer
         if turn.status == "waiting":
-            answer = TEXT["waiting"]
+            answer = t(lang, "waiting")
         if turn.status == "stopped":
-            answer += f"\n\n*{TEXT['stopped']}*"
+            answer += f"\n\n*{t(lang, 'stopped')}*"
         if turn.status == "error":
-            answer += f"\n\n**{TEXT['error']}** {turn.error}"
+            answer += f"\n\n**{t(lang, 'error')}** {turn.error}"
         out.append({"role": "assistant", "content": answer or "…"})
     return out

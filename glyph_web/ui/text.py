@@ -1,54 +1,35 @@
-"""Every string the page shows, in one place (the language catalogues grow from here)."""
+"""Every string the page shows, from one catalogue file per language (locales/en.json, locales/zh.json).
 
-TEXT = {
-    "title": "Glyph document Q&A",
-    "subtitle": "Upload documents, see the pages the model reads, and ask questions. Glyph reads text as "
-                "rendered page images, so long documents fit on one GPU.",
-    "noise_banner": "**Demo model.** The tiny random-weight model is loaded: its answers are noise. Start with "
-                    "`--model zai-org/Glyph` (or a local folder) for real answers.",
-    "upload_label": "Documents (PDF, Word, text, Markdown, images; several at once)",
-    "paste_label": "…or paste text",
-    "paste_placeholder": "Paste the text to ask about, then press Render pages.",
-    "render_button": "Render pages",
-    "no_document": "No document yet: upload files or paste text.",
-    "pages_label": "Pages the model reads",
-    "page_caption": "page {n}",
-    "doc_error": "This document could not be used:",
-    "internal_error": "Something went wrong on the server; the details are in the log. Please try again.",
-    "progress_reading": "Reading and rendering…",
-    "progress_done": "Pages ready",
-    "stats": "**{name}**: {pages} pages · {chars:,} characters · {visual:,} visual tokens at {dpi} dpi",
-    "stats_compression": "{text:,} text tokens → **{ratio}×** compression",
-    "stats_no_tokenizer": "Text tokens: shown once the model's tokenizer is loaded.",
-    "chat_label": "Conversation",
-    "chat_placeholder": "Ask anything about the pages on the left.",
-    "question_label": "Question",
-    "question_placeholder": "e.g. What does the contract say about late payment?",
-    "send": "Send",
-    "stop": "Stop",
-    "clear": "Clear",
-    "download": "Download conversation (.md)",
-    "settings": "Settings",
-    "max_tokens": "Max output tokens",
-    "temperature": "Temperature (0 = always the most likely word)",
-    "cache": "Keep what the model has read (fast follow-up questions)",
-    "dpi": "Render DPI",
-    "newline": "Line breaks on the page",
-    "newline_br": "as line breaks",
-    "newline_marker": "as red \\n markers",
-    "four_bit": "Load the model in 4-bit (about a third of the GPU memory)",
-    "reload_confirm": "Reload the model now? Answers in progress are finished first; loading takes a while.",
-    "reload_yes": "Reload",
-    "reload_no": "Cancel",
-    "empty_question": "Type a question first.",
-    "need_document": "Add a document first: upload files or paste text, then ask.",
-    "thinking": "Thinking",
-    "waiting": "Waiting for the model…",
-    "stopped": "(stopped)",
-    "error": "Could not answer:",
-    "memory": "memory",
-    "status_ready": "Model **{model}** · ready · {device} · {precision}",
-    "status_loading": "Model **{model}** · loading: {step}{pct}",
-    "status_failed": "Model **{model}** · not available: {reason} Pages can still be rendered and previewed.",
-    "status_not_loaded": "Model **{model}** · not loaded",
-}
+`t(lang, key, **values)` looks a string up and fills it in. Both catalogues hold the same keys with the same
+placeholders (a test checks), so the page can switch language at any time. No gradio here.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+LANGS = ("en", "zh")
+DEFAULT_LANG = "en"
+LANG_NAMES = {"en": "English", "zh": "中文"}  # each in its own language, as language pickers show them
+_FOLDER = Path(__file__).with_name("locales")
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict[str, str]:
+    return json.loads((_FOLDER / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def pick_lang(value: str | None) -> str:
+    """A supported language from a browser language tag (zh-CN, zh-Hans-TW, en-GB, ...)."""
+    tag = (value or "").strip().lower()
+    return "zh" if tag.startswith("zh") else "en"
+
+
+def t(lang: str, key: str, **values) -> str:
+    text = catalogue(lang if lang in LANGS else DEFAULT_LANG)[key]
+    return text.format(**values) if values else text
+
+
+TEXT = catalogue(DEFAULT_LANG)  # the English strings, for code that has no session language (tests, logs)

@@ -1,0 +1,54 @@
+"""The page's strings: one catalogue per language, the same keys and placeholders, none written in app.py."""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+
+from glyph_web.ui import text
+from glyph_web.ui.text import LANGS, catalogue, pick_lang, t
+
+from conftest import ROOT
+
+VISIBLE = {"label", "placeholder", "title", "info", "value"}
+SHOWS_FIRST_ARGUMENT = {"Button", "Markdown", "Warning", "Info", "DownloadButton", "Accordion"}
+
+
+def _fields(s: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(s) if name is not None}
+
+
+def test_both_catalogues_hold_the_same_keys_and_placeholders():
+    en, zh = catalogue("en"), catalogue("zh")
+    assert set(en) == set(zh) and len(en) > 50
+    for key in en:
+        assert _fields(en[key]) == _fields(zh[key]), key
+        assert zh[key].strip() and zh[key] != en[key] or key in ("dpi",), key
+    # the Chinese catalogue is Chinese: most strings hold CJK characters
+    assert sum(bool(re.search("[\u4e00-\u9fff]", v)) for v in zh.values()) > 0.9 * len(zh)
+
+
+def test_lookup_fills_in_and_browser_tags_pick_a_language():
+    assert t("zh", "page_caption", n=3) == "第 3 页" and t("en", "page_caption", n=3) == "page 3"
+    assert t("fr", "send") == "Send"  # an unknown language falls back to English
+    assert [pick_lang(tag) for tag in ("zh-CN", "zh-Hant-TW", "ZH", "en-GB", "de", "", None)] == \
+        ["zh", "zh", "zh", "en", "en", "en", "en"]
+    assert LANGS == ("en", "zh") and text.TEXT["send"] == "Send"
+
+
+def test_the_ui_code_writes_no_visible_string_itself():
+    tree = ast.parse((ROOT / "glyph_web" / "ui" / "app.py").read_text(encoding="utf-8"))
+    offenders = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+        for keyword in node.keywords:
+            if keyword.arg in VISIBLE and isinstance(keyword.value, ast.Constant) and \
+                    isinstance(keyword.value.value, str) and keyword.value.value.strip():
+                offenders.append((node.lineno, keyword.arg, keyword.value.value))
+        if name in SHOWS_FIRST_ARGUMENT and node.args and isinstance(node.args[0], ast.Constant) and \
+                isinstance(node.args[0].value, str):
+            offenders.append((node.lineno, name, node.args[0].value))
+    assert offenders == []
