@@ -366,3 +366,14 @@ def test_listening_beyond_loopback_without_a_login_is_warned_about():
     open_app = exposure_warning(Settings(host="0.0.0.0"))
     assert "without authentication" in open_app and "GLYPH_AUTH" in open_app
     assert "the page does not" in exposure_warning(Settings(host="0.0.0.0", api_key="k"))
+
+
+def test_the_local_backend_reports_its_kv_cache_geometry(tiny_server, tiny_dir):
+    import json
+
+    config = json.loads((tiny_dir / "config.json").read_text())
+    text = config.get("text_config", config)
+    geometry = tiny_server.backend.kv_geometry()
+    assert geometry["layers"] == text["num_hidden_layers"]
+    assert geometry["heads"] == text.get("num_key_value_heads", text["num_attention_heads"])
+    assert geometry["bytes"] == 4  # fp32 on a CPU

@@ -29,6 +29,9 @@ class Backend(Protocol):
 
     def count_tokens(self, text: str) -> int | None: ...
 
+    def kv_geometry(self) -> dict | None:
+        """{layers, heads, dim, bytes}: the model's KV cache per token, when known."""
+
     def set_cache_enabled(self, enabled: bool) -> None: ...
 
     def reload(self, *, load_in_4bit: bool) -> None:
@@ -55,6 +58,9 @@ class LocalBackend:
 
     def count_tokens(self, text: str) -> int | None:
         return self.manager.count_tokens(text)
+
+    def kv_geometry(self) -> dict | None:
+        return self.manager.kv_geometry()
 
     def set_cache_enabled(self, enabled: bool) -> None:
         runtime = self.manager.runtime

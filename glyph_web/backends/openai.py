@@ -92,6 +92,9 @@ class OpenAIBackend:
     def count_tokens(self, text: str) -> int | None:
         return None  # the tokenizer lives with the server
 
+    def kv_geometry(self) -> dict | None:
+        return None  # the model's configuration lives with the server
+
     def set_cache_enabled(self, enabled: bool) -> None:
         pass  # prefix caching is the server's (vLLM --enable-prefix-caching; SGLang's radix cache)
 

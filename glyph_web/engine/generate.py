@@ -58,6 +58,14 @@ class Runtime:
         self.noise = noise
         self.cache = cache
         text_config = model.config.get_text_config()
+        heads = int(text_config.num_attention_heads)
+        # KV cache bytes per token: layers x KV heads x head size x 2 (K and V) x bytes per value
+        self.kv_geometry = {
+            "layers": int(text_config.num_hidden_layers),
+            "heads": int(getattr(text_config, "num_key_value_heads", None) or heads),
+            "dim": int(getattr(text_config, "head_dim", None) or text_config.hidden_size // heads),
+            "bytes": 2 if "bf16" in precision or "fp16" in precision or "4-bit" in precision else 4,
+        }
         self.max_positions = int(text_config.max_position_embeddings)
         self.vocab_size = int(text_config.vocab_size)
         size = getattr(processor.image_processor, "size", None) or {}

@@ -164,6 +164,11 @@ class ModelManager:
         runtime = self._runtime
         return runtime.count_tokens(text) if runtime is not None else None
 
+    def kv_geometry(self) -> dict | None:
+        """{layers, heads, dim, bytes} of the loaded model's KV cache per token, or None before loading."""
+        runtime = self._runtime
+        return dict(runtime.kv_geometry) if runtime is not None else None
+
     @property
     def runtime(self):
         """The loaded Runtime (for tests and benchmarks), or None."""

@@ -44,12 +44,14 @@ class FastEngine:
 
     def __init__(self) -> None:
         self.fallback: str | None = None
+        self.layouts: list[dict] | None = None
 
     def rasterize(self, text: str, config: RenderConfig, font: ResolvedFont,
                   max_pages: int | None = None) -> list[Image.Image]:
         from glyph_web.render.fast_raster import _to_image
 
         pages = self.plan(text, config, font, max_pages)
+        self.layouts = pages  # what is drawn where: page texts for the compression panel and the evidence
         if pages is None:
             from glyph_web.render.reference import ReferenceEngine
 
@@ -95,6 +97,11 @@ class FastEngine:
         width, height = config.page_size
         return fast_raster.render_page_array(_ops(page, config), width, height, config.dpi, str(font.path),
                                              font.index, page_bg=config.page_bg_color, native=native)
+
+
+def layout_text(layout: dict) -> str:
+    """The text a page layout draws, a line per line (nbsp as drawn: a space)."""
+    return "\n".join("".join(text for _, text in runs) for piece in layout["pieces"] for _, _, runs in piece["lines"])
 
 
 def _unsupported(text: str, config: RenderConfig, ttfont) -> str | None:

@@ -69,6 +69,8 @@ class RenderedPages:
     seconds: float
     warnings: list[str] = field(default_factory=list)
     fallback: str | None = None  # why the fast engine left (part of) this render to the reference engine
+    # fast-engine page layouts with the font they were set in (None: a page it did not lay out)
+    layouts: list[tuple[dict, ResolvedFont] | None] | None = None
     files: list[Path] | None = None  # write_document: the page files, whose images are not kept
     sizes: list[tuple[int, int]] | None = None  # write_document: their sizes
 
@@ -76,6 +78,15 @@ class RenderedPages:
     def page_sizes(self) -> list[tuple[int, int]]:
         """(width, height) in pixels per page."""
         return list(self.sizes) if self.sizes is not None else [img.size for img in self.images]
+
+    @property
+    def page_texts(self) -> list[str | None]:
+        """The text drawn on each page, where the fast engine laid it out (None for image pages, or pages the
+        reference engine made)."""
+        from glyph_web.render.fast import layout_text
+
+        layouts = self.layouts or [None] * len(self.page_sizes)
+        return [layout_text(entry[0]) if entry is not None else None for entry in layouts]
 
     @property
     def visual_tokens(self) -> list[int]:
@@ -130,9 +141,12 @@ def render_text(text: str, config: RenderConfig | None = None, *, lang: str = "a
     config, font, warnings, worker = _prepare(text, config, lang, engine, fonts_dir, max_pages)
     raw = worker.rasterize(text, config, font, max_pages)
     images = finish_pages(raw, config)
+    layouts = getattr(worker, "layouts", None)
     return _done(RenderedPages(images=images, config=config, engine=engine, font=font, characters=len(text),
                                seconds=time.perf_counter() - started, warnings=warnings,
-                               fallback=getattr(worker, "fallback", None)))
+                               fallback=getattr(worker, "fallback", None),
+                               layouts=[(layout, font) for layout in layouts]
+                               if layouts and len(layouts) == len(images) else None))
 
 
 def _prepare(text: str, config: RenderConfig | None, lang: str, engine: str, fonts_dir: Path | None,
@@ -175,6 +189,7 @@ def render_document(doc: Document, config: RenderConfig | None = None, *, lang: 
     started = time.perf_counter()
     config = config or RenderConfig.for_text(doc.text, lang)
     images: list[Image.Image] = []
+    layouts: list = []
     warnings: list[str] = list(doc.warnings)
     font = None
     fallback = None
@@ -184,12 +199,14 @@ def render_document(doc: Document, config: RenderConfig | None = None, *, lang: 
             if left is not None and left < 1:
                 raise PageLimitError(len(images) + 1, max_pages)
             images.append(part.image)
+            layouts.append(None)
         elif part.text.strip():
             try:
                 chunk = render_text(part.text, config, engine=engine, fonts_dir=fonts_dir, max_pages=left)
             except PageLimitError as exc:  # count the pages made so far too
                 raise PageLimitError(exc.pages + len(images), max_pages, estimated=True) from None
             images.extend(chunk.images)
+            layouts.extend(chunk.layouts or [None] * len(chunk.images))
             font = chunk.font
             fallback = fallback or chunk.fallback
             warnings.extend(w for w in chunk.warnings if w not in warnings)
@@ -198,5 +215,6 @@ def render_document(doc: Document, config: RenderConfig | None = None, *, lang: 
     if font is None:  # image pages only: report the font a text part would have used
         font = resolve_font(config, doc.text, fonts_dir)
     return RenderedPages(images=images, config=config, engine=engine, font=font, characters=doc.characters,
-                         seconds=time.perf_counter() - started, warnings=warnings, fallback=fallback)
+                         seconds=time.perf_counter() - started, warnings=warnings, fallback=fallback,
+                         layouts=layouts if any(entry is not None for entry in layouts) else None)
 

@@ -86,6 +86,10 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
                                     max_lines=12, elem_id="doc-text")
                 render_btn = gr.Button(en("render_button"), variant="secondary", elem_id="render")
                 stats = gr.Markdown(en("no_document"), elem_id="doc-stats")
+                with gr.Accordion(en("compression_title"), open=False, elem_id="compression") as compression_box:
+                    compression_text = gr.Markdown("", elem_id="compression-text")
+                    compression_plot = gr.BarPlot(None, x="page", y="tokens", color="kind", height=220,
+                                                  elem_id="compression-plot", show_label=False)
                 pages = gr.Gallery(label=en("pages_label"), columns=3, height=520, object_fit="contain",
                                    allow_preview=True, elem_id="pages", interactive=False)
             with gr.Column(scale=6, min_width=420):
@@ -140,11 +144,14 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
                     gr.update(label=tr("cache")), gr.update(label=tr("dpi")),
                     gr.update(label=tr("newline"), choices=_newline_choices(code)),
                     gr.update(label=tr("four_bit")), gr.update(value=tr("reload_confirm")),
-                    gr.update(value=tr("reload_yes")), gr.update(value=tr("reload_no")))
+                    gr.update(value=tr("reload_yes")), gr.update(value=tr("reload_no")),
+                    gr.update(label=tr("compression_title")),
+                    *(_compression(prepared, backend, code) if prepared else (gr.update(), gr.update())))
 
         relabelled = [lang, header, picker, banner, status, uploads, pasted, render_btn, stats, pages, chat,
                       question, send, stop, clear, download, settings_box, max_tokens, temperature, cache_on, dpi,
-                      newline, four_bit, confirm_text, reload_yes, reload_no]
+                      newline, four_bit, confirm_text, reload_yes, reload_no, compression_box, compression_text,
+                      compression_plot]
         picker.change(relabel, [picker, conversation], relabelled, queue=False, show_progress="hidden")
         # the browser's language picks the first one; the picker then follows it (and the user)
         browser_lang.change(lambda tag: pick_lang(tag), [browser_lang], [picker], queue=False,
@@ -157,7 +164,7 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
                     progress=gr.Progress()):
             paths = [f if isinstance(f, str) else f.name for f in (files or [])]
             if not paths and not (text or "").strip():
-                return conv, gr.update(), t(code, "no_document"), gr.update()
+                return conv, gr.update(), t(code, "no_document"), gr.update(), gr.update(), gr.update()
             progress(0.1, desc=t(code, "progress_reading"))
             options = RenderOptions(dpi=float(dpi_value), newline=newline_value, lang=settings.lang,
                                     config_path=settings.render_config,
@@ -167,19 +174,20 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
                 prepared = library.prepare(paths, text, options, backend.count_tokens)
             except GlyphError as exc:
                 gr.Warning(f"{t(code, 'doc_error')} {exc}", title=t(code, "warning_title"))
-                return conv, gr.update(), f"**{t(code, 'doc_error')}** {exc}", gr.update()
+                return conv, gr.update(), f"**{t(code, 'doc_error')}** {exc}", gr.update(), gr.update(), gr.update()
             except Exception:  # a bug: say so plainly and keep the page alive
                 logger.exception("preparing documents failed")
                 gr.Warning(t(code, "internal_error"), title=t(code, "warning_title"))
-                return conv, gr.update(), t(code, "internal_error"), gr.update()
+                return conv, gr.update(), t(code, "internal_error"), gr.update(), gr.update(), gr.update()
             progress(1.0, desc=t(code, "progress_done"))
             for warning in prepared.pages.warnings:
                 gr.Warning(warning, title=t(code, "warning_title"))
+            panel, plot = _compression(prepared, backend, code)
             return (Conversation(doc_id=prepared.id), _gallery(prepared, code), _stats_text(prepared, code),
-                    [] if conv.turns else gr.update())
+                    [] if conv.turns else gr.update(), panel, plot)
 
         doc_inputs = [uploads, pasted, dpi, newline, conversation, lang]
-        doc_outputs = [conversation, pages, stats, chat]
+        doc_outputs = [conversation, pages, stats, chat, compression_text, compression_plot]
         uploads.upload(prepare, doc_inputs, doc_outputs, concurrency_id="render", concurrency_limit=2)
         render_btn.click(prepare, doc_inputs, doc_outputs, concurrency_id="render", concurrency_limit=2)
         dpi.change(prepare, doc_inputs, doc_outputs, concurrency_id="render", concurrency_limit=2)
@@ -292,6 +300,37 @@ def _stats_text(prepared: PreparedDocument, lang: str) -> str:
     else:
         parts.append(t(lang, "stats_no_tokenizer"))
     return "  \n".join(parts)
+
+
+def _compression(prepared: PreparedDocument, backend: Backend, lang: str):
+    """The compression panel: a table per page and in total, the KV-cache comparison, and the chart's data."""
+    import pandas as pd
+
+    from glyph_web.compression import compression, human_bytes, kv_bytes
+
+    c = compression(prepared.pages.page_texts, prepared.pages.visual_tokens, backend.count_tokens)
+    dash = "–"
+    lines = [f"| {t(lang, 'compression_table_page')} | {t(lang, 'compression_table_chars')} | "
+             f"{t(lang, 'compression_table_text')} | {t(lang, 'compression_table_visual')} |", "|---:|---:|---:|---:|"]
+    for row in c.rows:
+        lines.append(f"| {row.page} | {dash if row.characters is None else f'{row.characters:,}'} | "
+                     f"{dash if row.text_tokens is None else f'{row.text_tokens:,}'} | {row.visual_tokens:,} |")
+    lines.append(f"| **{t(lang, 'compression_total')}** | **{c.characters:,}** | **{c.text_tokens:,}** | "
+                 f"**{c.visual_tokens:,}** |")
+    parts = ["\n".join(lines)]
+    if c.estimated:
+        parts.append(t(lang, "compression_estimate"))
+    geometry = getattr(backend, "kv_geometry", lambda: None)()
+    if geometry and c.text_tokens:
+        parts.append(t(lang, "compression_kv", text_gb=human_bytes(kv_bytes(c.text_tokens, geometry)),
+                       visual_gb=human_bytes(kv_bytes(c.visual_tokens, geometry)), **geometry))
+    else:
+        parts.append(t(lang, "compression_kv_unknown"))
+    text_kind, visual_kind = t(lang, "compression_table_text"), t(lang, "compression_table_visual")
+    data = pd.DataFrame(
+        [{"page": str(r.page), "kind": text_kind, "tokens": r.text_tokens or 0} for r in c.rows]
+        + [{"page": str(r.page), "kind": visual_kind, "tokens": r.visual_tokens} for r in c.rows])
+    return "\n\n".join(parts), data
 
 
 def _status_text(backend: Backend, lang: str, state=None) -> str:
