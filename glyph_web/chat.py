@@ -47,6 +47,44 @@ class PreparedDocument:
     pages: RenderedPages
     key: str
     text_tokens: int | None = None  # of the model's tokenizer, when loaded
+    _identifiers: list | None = field(default=None, repr=False)
+    _page_maps: list | None = field(default=None, repr=False)
+
+    @property
+    def identifiers(self) -> list:
+        """The long exact strings of the text (UUIDs, serials, hashes, IBANs...), found once."""
+        if self._identifiers is None:
+            from glyph_web.identifiers import find_identifiers
+
+            self._identifiers = find_identifiers(self.doc.text)
+        return self._identifiers
+
+    def evidence(self, answer: str, limit: int = 3) -> list:
+        """Where the answer's quotes, figures and names stand in the document: pages and boxes (only passages
+        that occur exactly once in the text the pages show; nothing rather than a wrong place)."""
+        from glyph_web.evidence import find_evidence
+
+        return find_evidence(answer, self.page_maps(), limit=limit) if answer.strip() else []
+
+    def page_maps(self) -> list:
+        """Per page, the drawn text with each character's box (None for pages the fast engine did not lay out)."""
+        if self._page_maps is None:
+            from glyph_web.render.textmap import page_text
+
+            layouts = self.pages.layouts or [None] * len(self.pages.images)
+            self._page_maps = [page_text(entry[0], self.pages.config, entry[1]) if entry is not None else None
+                               for entry in layouts]
+        return self._page_maps
+
+    def identifier_hint(self, question: str) -> str:
+        """The identifiers that matter for this question, as plain text for the model ('' for none)."""
+        from glyph_web.identifiers import hint, relevant
+        from glyph_web.render import has_cjk
+
+        if self.doc is None or not self.doc.text.strip():  # image pages only: no text to take codes from
+            return ""
+        chosen = relevant(self.identifiers, self.doc.text, question)
+        return hint(chosen, self.doc.text, "zh" if has_cjk(question) else "en") if chosen else ""
 
     @property
     def visual_tokens(self) -> int:
@@ -126,6 +164,7 @@ class Turn:
     answer: str = ""
     thinking: str = ""
     raw: str = ""  # the model's whole output with its tags: the history the next question builds on
+    asked: str = ""  # the question as the model got it (with the identifier hint), when it differs
     status: str = "waiting"  # waiting | streaming | done | stopped | error
     error: str = ""
     usage: dict | None = None
@@ -140,7 +179,7 @@ class Conversation:
 
     def history(self) -> tuple[tuple[str, str], ...]:
         """(question, raw answer) of the finished turns, the context of the next question."""
-        return tuple((t.question, t.raw) for t in self.turns if t.status in ("done", "stopped") and t.raw)
+        return tuple((t.asked or t.question, t.raw) for t in self.turns if t.status in ("done", "stopped") and t.raw)
 
     def to_markdown(self, prepared: PreparedDocument | None, model: str = "") -> str:
         lines = [f"# Glyph conversation: {prepared.doc.name if prepared else 'no document'}", ""]
@@ -161,13 +200,21 @@ class Conversation:
 
 
 def stream_turn(backend: Backend, prepared: PreparedDocument, conversation: Conversation, question: str,
-                settings: GenerationSettings, stop: threading.Event) -> Iterator[Turn]:
-    """Append a turn for question and yield it as the answer streams in; errors end up in the turn."""
+                settings: GenerationSettings, stop: threading.Event, *,
+                identifiers: bool = True) -> Iterator[Turn]:
+    """Append a turn for question and yield it as the answer streams in; errors end up in the turn.
+
+    With `identifiers`, long exact strings of the document that the question is about go to the model as
+    plain text after the question (vision models misread them from the pages).
+    """
     history = conversation.history()
     turn = Turn(question=question)
     conversation.turns.append(turn)
     yield turn
-    request = AnswerRequest(pages=prepared.pages.images, pages_key=prepared.key, question=question,
+    hint = prepared.identifier_hint(question) if identifiers else ""
+    if hint:
+        turn.asked = f"{question}\n\n{hint}"
+    request = AnswerRequest(pages=prepared.pages.images, pages_key=prepared.key, question=turn.asked or question,
                             history=history, dpi=prepared.pages.config.dpi)
     try:
         for event in backend.answer(request, settings, stop):

@@ -86,6 +86,9 @@ class Settings:
                                 "(prefer the environment variable to the flag)", metavar="USER:PASS|FILE")
     api_key: str | None = _setting(None, "key the API (/v1) requires as 'Authorization: Bearer KEY' (prefer the "
                                    "environment variable to the flag)", metavar="KEY")
+    identifier_assist: bool = _setting(True, "give the model the document's long exact strings (UUIDs, serials, "
+                                       "hashes, IBANs) as plain text beside the pages when a question is about "
+                                       "them", kind=bool)
     rate_limit: float = _setting(60, "API requests per minute one client may make (0: no limit)", kind=float,
                                  metavar="N")
 

@@ -377,3 +377,12 @@ def test_the_local_backend_reports_its_kv_cache_geometry(tiny_server, tiny_dir):
     assert geometry["layers"] == text["num_hidden_layers"]
     assert geometry["heads"] == text.get("num_key_value_heads", text["num_attention_heads"])
     assert geometry["bytes"] == 4  # fp32 on a CPU
+
+
+def test_the_api_gives_the_model_the_identifiers_the_question_is_about(guarded):
+    client, backend = guarded
+    doc = "Fleet register.\nThe pilot boat Gull, serial SN-4F7K-9Q2X-118Z, is kept at berth 4.\n"
+    response = _post(client, {"Authorization": "Bearer key-123"},
+                     messages=_ask("What is the Gull's serial number?", _file_part(doc)))
+    assert response.status_code == 200
+    assert "SN-4F7K-9Q2X-118Z" in backend.requests[-1].question

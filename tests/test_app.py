@@ -600,3 +600,61 @@ def test_switching_the_cache_off_while_the_model_loads_is_kept(tiny_dir):
     backend.set_cache_enabled(False)  # the checkbox, unticked while the status line still says "loading"
     assert wait_ready(backend).status == "ready"
     assert backend.manager.runtime.cache.enabled is False
+
+
+# --- answer evidence --------------------------------------------------------------------------------------------
+
+
+def test_the_evidence_of_an_answer_is_the_page_it_stands_on_highlighted(library, options):
+    from glyph_web.ui.app import _evidence
+
+    filler = "\n".join(f"Entry {n}: the tide table for berth {n} was checked and signed." for n in range(700))
+    text = filler + "\nThe relief pilot Marta Okonkwo boarded the Aurora at 04:40 in fog.\n" + filler.replace(
+        "Entry", "Record")
+    prepared = library.prepare([], text, options)
+    found = prepared.evidence('The log says "The relief pilot Marta Okonkwo boarded the Aurora" early.')
+    assert len(found) == 1
+    (evidence,) = found
+    page_texts = prepared.pages.page_texts
+    assert "Marta Okonkwo" in page_texts[evidence.page - 1] and evidence.page > 1
+    assert "Marta Okonkwo" in evidence.passage and evidence.boxes
+    turn = Turn(question="Who boarded?", answer='"The relief pilot Marta Okonkwo boarded the Aurora"', status="done")
+    update = _evidence(prepared, turn, "en")
+    assert update["visible"] is True and len(update["value"]) == 1
+    image, caption = update["value"][0]
+    assert caption.startswith(f"page {evidence.page}: “")
+    before, after = prepared.pages.images[evidence.page - 1], image
+    x0, y0, x1, y1 = evidence.boxes[0]
+    assert before.getpixel((x0 + 1, y0 + 1)) != after.getpixel((x0 + 1, y0 + 1))  # highlighted inside
+    assert before.getpixel((2, 2)) == after.getpixel((2, 2))  # untouched outside
+    # a passage that occurs twice (in both halves), or words that are not in the document, highlight nothing
+    assert prepared.evidence('It says "the tide table for berth 5 was checked and signed".') == []
+    assert prepared.evidence("The harbour was closed by the coastguard.") == []
+    assert _evidence(prepared, Turn(question="q", answer="nothing of the kind", status="done"), "zh")["visible"] is False
+
+
+# --- exact-identifier assist ------------------------------------------------------------------------------------
+
+
+def test_identifiers_the_question_is_about_reach_the_model_as_text(library, options):
+    text = ("Fleet register.\nThe pilot boat Gull, serial SN-4F7K-9Q2X-118Z, is kept at berth 4.\n"
+            "The tug Heron, serial TG-88QX-2041-LM, is kept at berth 9.\n" + "Routine entries follow.\n" * 300)
+    prepared = library.prepare([], text, options)
+    backend = FakeBackend(script("SN-4F7K-9Q2X-118Z"))
+    conversation = Conversation(doc_id=prepared.id)
+    list(stream_turn(backend, prepared, conversation, "What is the serial number of the Gull?", QUICK,
+                     threading.Event()))
+    asked = backend.requests[-1].question
+    assert asked.startswith("What is the serial number of the Gull?\n\n")
+    assert "SN-4F7K-9Q2X-118Z" in asked and "copy them character for character" in asked
+    # the conversation keeps what the model got, so that the next prompt repeats the same bytes
+    assert conversation.history()[0][0] == asked and conversation.turns[0].question.endswith("Gull?")
+    # a question about nothing of the kind carries no hint; switched off, none either
+    list(stream_turn(backend, prepared, conversation, "Is it a nice day?", QUICK, threading.Event()))
+    assert backend.requests[-1].question == "Is it a nice day?"
+    list(stream_turn(backend, prepared, conversation, "What is the serial number of the Gull?", QUICK,
+                     threading.Event(), identifiers=False))
+    assert backend.requests[-1].question == "What is the serial number of the Gull?"
+    # asked in Chinese, the hint is in Chinese
+    list(stream_turn(backend, prepared, conversation, "Gull 的序列号是多少？", QUICK, threading.Event()))
+    assert "文档中的精确编号" in backend.requests[-1].question
