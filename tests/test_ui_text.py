@@ -49,6 +49,6 @@ def test_the_ui_code_writes_no_visible_string_itself():
                     isinstance(keyword.value.value, str) and keyword.value.value.strip():
                 offenders.append((node.lineno, keyword.arg, keyword.value.value))
         if name in SHOWS_FIRST_ARGUMENT and node.args and isinstance(node.args[0], ast.Constant) and \
-                isinstance(node.args[0].value, str):
+                isinstance(node.args[0].value, str) and node.args[0].value.strip():
             offenders.append((node.lineno, name, node.args[0].value))
     assert offenders == []

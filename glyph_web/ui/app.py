@@ -26,6 +26,7 @@ from glyph_web.ui.text import DEFAULT_LANG, LANG_NAMES, LANGS, pick_lang, t
 
 logger = logging.getLogger(__name__)
 
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "assets" / "examples"
 UPLOAD_TYPES = [".pdf", ".docx", ".txt", ".md", ".png", ".jpg", ".jpeg", ".webp"]
 STREAM_INTERVAL_S = 0.05  # at most ~20 page updates a second while an answer streams
 CSS = """
@@ -80,6 +81,11 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
         status = gr.Markdown(lambda: _status_text(backend, DEFAULT_LANG), elem_id="status")
         with gr.Row(equal_height=False):
             with gr.Column(scale=5, min_width=380):
+                examples = _load_examples()
+                with gr.Row(visible=bool(examples), elem_id="examples"):
+                    examples_label = gr.Markdown(en("examples"))
+                    example_buttons = [gr.Button(ex["title"][DEFAULT_LANG], size="sm", elem_id=f"example-{ex['id']}")
+                                       for ex in examples]
                 uploads = gr.File(label=en("upload_label"), file_count="multiple", file_types=UPLOAD_TYPES,
                                   type="filepath", elem_id="doc-upload")
                 pasted = gr.Textbox(label=en("paste_label"), placeholder=en("paste_placeholder"), lines=4,
@@ -102,12 +108,16 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
                     stop = gr.Button(en("stop"), variant="stop", elem_id="stop")
                     clear = gr.Button(en("clear"), elem_id="clear")
                     download = gr.DownloadButton(en("download"), elem_id="download", visible=False)
+                evidence = gr.Gallery(label=en("evidence_label"), columns=3, height=300, object_fit="contain",
+                                      allow_preview=True, elem_id="evidence", interactive=False, visible=False)
                 with gr.Accordion(en("settings"), open=False, elem_id="settings") as settings_box:
                     max_tokens = gr.Slider(16, 8192, value=min(settings.max_new_tokens, 8192), step=16,
                                            label=en("max_tokens"), elem_id="max-tokens")
                     temperature = gr.Slider(0.0, 1.5, value=settings.temperature, step=0.05,
                                             label=en("temperature"), elem_id="temperature")
                     cache_on = gr.Checkbox(value=settings.kv_cache, label=en("cache"), elem_id="cache")
+                    assist = gr.Checkbox(value=settings.identifier_assist, label=en("identifiers"),
+                                         elem_id="identifiers")
                     start_dpi = int(settings.dpi or 72)  # the official demo offers 72 and 96; keep a configured one
                     dpi = gr.Radio(sorted({72, 96, start_dpi}), value=start_dpi, label=en("dpi"), elem_id="dpi")
                     newline = gr.Radio(_newline_choices(DEFAULT_LANG), value=settings.newline or "br",
@@ -141,17 +151,21 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
                     gr.update(value=tr("send")), gr.update(value=tr("stop")), gr.update(value=tr("clear")),
                     gr.update(label=tr("download")), gr.update(label=tr("settings")),
                     gr.update(label=tr("max_tokens")), gr.update(label=tr("temperature")),
-                    gr.update(label=tr("cache")), gr.update(label=tr("dpi")),
+                    gr.update(label=tr("cache")), gr.update(label=tr("identifiers")), gr.update(label=tr("dpi")),
                     gr.update(label=tr("newline"), choices=_newline_choices(code)),
                     gr.update(label=tr("four_bit")), gr.update(value=tr("reload_confirm")),
                     gr.update(value=tr("reload_yes")), gr.update(value=tr("reload_no")),
-                    gr.update(label=tr("compression_title")),
+                    gr.update(label=tr("compression_title")), gr.update(value=tr("examples")),
+                    gr.update(label=tr("evidence_label")),
+                    *(gr.update(value=ex["title"][code]) for ex in examples),
                     *(_compression(prepared, backend, code) if prepared else (gr.update(), gr.update())))
 
         relabelled = [lang, header, picker, banner, status, uploads, pasted, render_btn, stats, pages, chat,
-                      question, send, stop, clear, download, settings_box, max_tokens, temperature, cache_on, dpi,
-                      newline, four_bit, confirm_text, reload_yes, reload_no, compression_box, compression_text,
-                      compression_plot]
+                      question, send, stop, clear, download, settings_box, max_tokens, temperature, cache_on, assist,
+                      dpi,
+                      newline, four_bit, confirm_text, reload_yes, reload_no, compression_box, examples_label,
+                      evidence,
+                      *example_buttons, compression_text, compression_plot]
         picker.change(relabel, [picker, conversation], relabelled, queue=False, show_progress="hidden")
         # the browser's language picks the first one; the picker then follows it (and the user)
         browser_lang.change(lambda tag: pick_lang(tag), [browser_lang], [picker], queue=False,
@@ -188,6 +202,21 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
 
         doc_inputs = [uploads, pasted, dpi, newline, conversation, lang]
         doc_outputs = [conversation, pages, stats, chat, compression_text, compression_plot]
+
+        def load_example(example: dict, dpi_value, newline_value, conv: Conversation, code: str):
+            paths = [str(EXAMPLES_DIR / name) for name in example["files"]]
+            if not all(Path(p).is_file() for p in paths):
+                gr.Warning(t(code, "example_missing"), title=t(code, "warning_title"))
+                return (conv, gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), gr.update(),
+                        gr.update())
+            result = prepare(paths, "", dpi_value, newline_value, conv, code)
+            gr.Info(t(code, "example_loaded", title=example["title"][code]), title=example["title"][code])
+            return (*result, example["question"][code], gr.update(value=None))
+
+        for example, button in zip(examples, example_buttons):
+            button.click(lambda d, n, c, code, ex=example: load_example(ex, d, n, c, code),
+                         [dpi, newline, conversation, lang], [*doc_outputs, question, uploads],
+                         concurrency_id="render", concurrency_limit=2)
         uploads.upload(prepare, doc_inputs, doc_outputs, concurrency_id="render", concurrency_limit=2)
         render_btn.click(prepare, doc_inputs, doc_outputs, concurrency_id="render", concurrency_limit=2)
         dpi.change(prepare, doc_inputs, doc_outputs, concurrency_id="render", concurrency_limit=2)
@@ -195,16 +224,16 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
 
         # --- asking ---------------------------------------------------------------------------------
 
-        def ask(text, conv: Conversation, max_new, temp, code: str, request: gr.Request):
+        def ask(text, conv: Conversation, max_new, temp, assist_on, code: str, request: gr.Request):
             text = (text or "").strip()
             prepared = library.get(conv.doc_id)
             if not text:
                 gr.Warning(t(code, "empty_question"), title=t(code, "warning_title"))
-                yield gr.update(), conv, gr.update(), gr.update()
+                yield gr.update(), conv, gr.update(), gr.update(), gr.update()
                 return
             if prepared is None:
                 gr.Warning(t(code, "need_document"), title=t(code, "warning_title"))
-                yield gr.update(), conv, gr.update(), gr.update()
+                yield gr.update(), conv, gr.update(), gr.update(), gr.update()
                 return
             stop_event = sessions.new(_session(request))
             generation = GenerationSettings(max_new_tokens=int(max_new), temperature=float(temp),
@@ -212,22 +241,23 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
             last = 0.0
             turn: Turn | None = None
             try:
-                for turn in stream_turn(backend, prepared, conv, text, generation, stop_event):
+                for turn in stream_turn(backend, prepared, conv, text, generation, stop_event,
+                                        identifiers=bool(assist_on)):
                     now = time.monotonic()
                     if turn.status in ("streaming", "waiting") and now - last < STREAM_INTERVAL_S:
                         continue
                     last = now
-                    yield _messages(conv, code), conv, "", gr.update()
+                    yield _messages(conv, code), conv, "", gr.update(), gr.update()
             except Exception:  # a bug: keep what was answered, say so, keep the page alive
                 logger.exception("answering failed")
                 if turn is not None:
                     turn.status, turn.error = "error", t(code, "internal_error")
             if turn is not None and turn.status == "error":
                 gr.Warning(f"{t(code, 'error')} {turn.error}", title=t(code, "warning_title"))
-            yield _messages(conv, code), conv, "", _export(conv, prepared)
+            yield _messages(conv, code), conv, "", _export(conv, prepared), _evidence(prepared, turn, code)
 
-        ask_inputs = [question, conversation, max_tokens, temperature, lang]
-        ask_outputs = [chat, conversation, question, download]
+        ask_inputs = [question, conversation, max_tokens, temperature, assist, lang]
+        ask_outputs = [chat, conversation, question, download, evidence]
         gpu = dict(concurrency_id="gpu", concurrency_limit=settings.gpu_concurrency)
         send.click(ask, ask_inputs, ask_outputs, **gpu)
         question.submit(ask, ask_inputs, ask_outputs, **gpu)
@@ -238,9 +268,10 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
         stop.click(stop_answer, None, None, queue=False)
 
         def clear_chat(conv: Conversation):
-            return Conversation(doc_id=conv.doc_id), [], gr.update(visible=False, value=None)
+            return (Conversation(doc_id=conv.doc_id), [], gr.update(visible=False, value=None),
+                    gr.update(visible=False, value=None))
 
-        clear.click(clear_chat, [conversation], [conversation, chat, download], queue=False)
+        clear.click(clear_chat, [conversation], [conversation, chat, download, evidence], queue=False)
 
         def _export(conv: Conversation, prepared: PreparedDocument | None):
             path = exports / f"conversation-{id(conv)}.md"
@@ -277,6 +308,34 @@ def backend_4bit(backend: Backend) -> bool:
 
 def _session(request: gr.Request | None) -> str:
     return getattr(request, "session_hash", None) or "default"
+
+
+def _evidence(prepared: PreparedDocument | None, turn: Turn | None, lang: str):
+    """The pages the answer's quotes, figures and names stand on, highlighted; hidden when there are none."""
+    if prepared is None or turn is None or turn.status not in ("done", "stopped") or not turn.answer.strip():
+        return gr.update(visible=False, value=None)
+    try:
+        from glyph_web.evidence import highlight
+
+        found = prepared.evidence(turn.answer)
+    except Exception:  # evidence is a help, never a reason to lose the answer
+        logger.exception("finding the evidence failed")
+        return gr.update(visible=False, value=None)
+    if not found:
+        return gr.update(visible=False, value=None)
+    items = [(highlight(prepared.pages.images[e.page - 1], e.boxes),
+              t(lang, "evidence_caption", page=e.page, passage=e.passage[:80])) for e in found]
+    return gr.update(visible=True, value=items)
+
+
+def _load_examples() -> list[dict]:
+    """assets/examples/examples.json, or [] where this installation has no examples."""
+    import json
+
+    try:
+        return json.loads((EXAMPLES_DIR / "examples.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
 
 
 def _header(lang: str) -> str:
