@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--interactive", action="store_true", help="keep the documents and read more questions from stdin")
     ask.add_argument("--password", help="password of an encrypted PDF")
     Settings.add_arguments(ask, ("model", "load_in_4bit", "device", "max_new_tokens", "temperature", "top_p",
-                                 "repetition_penalty", "kv_cache", "kv_cache_gb", *rendering))
+                                 "repetition_penalty", "kv_cache", "kv_cache_gb", "identifier_assist", *rendering))
     ask.set_defaults(handler=_ask)
 
     serve = commands.add_parser(
@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     Settings.add_arguments(serve, ("host", "port", "share", "model", "load_in_4bit", "device", "max_new_tokens",
                                    "temperature", "top_p", "repetition_penalty", "kv_cache", "kv_cache_gb",
                                    "gpu_concurrency", "queue_size", "log_dir", "backend", "api_base", "api_model",
-                                   "backend_api_key", "auth", "api_key", "rate_limit", *rendering))
+                                   "backend_api_key", "auth", "api_key", "rate_limit", "identifier_assist", *rendering))
     serve.set_defaults(handler=_serve)
 
     tiny = commands.add_parser(
@@ -257,10 +257,22 @@ def _ask(args: argparse.Namespace) -> int:
     key = f"{doc.sha256}:{pages.config.cache_key()}"
     history: tuple[tuple[str, str], ...] = ()
     generation = settings.generation()
+    codes = None
     while True:
         stop = threading.Event()
         usage: Usage | None = None
-        request = AnswerRequest(pages=pages.images, pages_key=key, question=question, history=history,
+        asked = question
+        if settings.identifier_assist and doc.text.strip():  # long codes the question is about, as text
+            from glyph_web.identifiers import find_identifiers, hint, relevant
+            from glyph_web.render import has_cjk
+
+            codes = find_identifiers(doc.text) if codes is None else codes
+            chosen = relevant(codes, doc.text, question)
+            if chosen:
+                asked = f"{question}\n\n{hint(chosen, doc.text, 'zh' if has_cjk(question) else 'en')}"
+                print(f"note: {len(chosen)} exact identifier(s) from the text go with the question",
+                      file=sys.stderr)
+        request = AnswerRequest(pages=pages.images, pages_key=key, question=asked, history=history,
                                 dpi=pages.config.dpi)
         try:
             for event in manager.answer(request, generation, stop):
@@ -284,7 +296,7 @@ def _ask(args: argparse.Namespace) -> int:
                   f"tokens, {usage.cached_tokens} from the cache", file=sys.stderr)
         if not args.interactive:
             return 0
-        history += ((question, raw),)
+        history += ((asked, raw),)
         sys.stderr.write("> ")
         sys.stderr.flush()
         line = sys.stdin.readline()
