@@ -183,3 +183,24 @@ def test_a_chinese_browser_gets_the_chinese_page_and_can_switch(app_url, browser
     _wait_text(page, "#status", "就绪")
     assert page.locator("#send").inner_text().strip() == "发送"
     context.close()
+
+
+def test_an_example_loads_its_document_and_question_in_one_click(app_url, browser):
+    import json
+
+    examples = json.loads((ROOT / "assets" / "examples" / "examples.json").read_text(encoding="utf-8"))
+    log = next(e for e in examples if e["id"] == "ship-log")
+    page = browser.new_page(viewport={"width": 1440, "height": 960})
+    page.goto(app_url)
+    _wait_text(page, "#status", "ready")
+    page.click("#example-ship-log")
+    page.wait_for_selector("#pages img", timeout=60_000)
+    page.wait_for_function("(q) => document.querySelector('#question textarea').value === q",
+                           arg=log["question"]["en"], timeout=30_000)
+    assert log["files"][0] in page.inner_text("#doc-stats")
+    # in Chinese the buttons and the question come in Chinese
+    page.locator("#lang label", has_text="中文").click()
+    _wait_text(page, "#example-ship-log", log["title"]["zh"])
+    page.click("#example-ship-log")
+    page.wait_for_function("(q) => document.querySelector('#question textarea').value === q",
+                           arg=log["question"]["zh"], timeout=30_000)
