@@ -52,3 +52,36 @@ def test_the_ui_code_writes_no_visible_string_itself():
                 isinstance(node.args[0].value, str) and node.args[0].value.strip():
             offenders.append((node.lineno, name, node.args[0].value))
     assert offenders == []
+
+
+def test_messages_of_the_documents_module_and_the_renderer_are_translated(tmp_path):
+    import pytest
+
+    from glyph_web.documents import from_text, load_bytes
+    from glyph_web.documents.model import Limits
+    from glyph_web.errors import GlyphError, PageLimitError
+    from glyph_web.render import RenderConfig, render_text
+    from glyph_web.ui.text import _COMPILED, localize
+
+    messages = []
+    for make in (lambda: from_text("   "), lambda: load_bytes(bytes(range(256)) * 8, "data.txt", Limits()),
+                 lambda: load_bytes(b"x" * 5000, "big.txt", Limits(max_upload_mb=0.001)),
+                 lambda: load_bytes(b"", "empty.txt", Limits()),
+                 lambda: load_bytes(b"PK\x03\x04broken", "report.docx", Limits())):
+        with pytest.raises(GlyphError) as caught:
+            make()
+        messages.append(str(caught.value))
+    messages.append(str(PageLimitError(120, 100, estimated=True)))
+    config = RenderConfig.preset("en").replace(font_path=str(tmp_path / "NoSuchFont.ttf"))
+    messages += render_text("plain ሀ words", config).warnings  # the font fallback and the missing characters
+    assert len(messages) == 8
+    for message in messages:
+        zh = localize("zh", message)
+        assert zh != message and re.search("[\u4e00-\u9fff]", zh), message
+        assert localize("en", message) == message
+        # the English catalogue says exactly what the code says: the patterns follow the code
+        key, match = next((key, p.fullmatch(message)) for key, p in _COMPILED if p.fullmatch(message))
+        values = match.groupdict()
+        assert t("en", key, **values) == message
+    assert localize("zh", "Something nobody wrote a translation for.") == "Something nobody wrote a translation for."
+    assert "约 120" in localize("zh", messages[5])

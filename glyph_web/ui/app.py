@@ -22,7 +22,7 @@ from glyph_web.backends import Backend, GenerationSettings
 from glyph_web.chat import Conversation, Library, PreparedDocument, RenderOptions, Turn, stream_turn
 from glyph_web.errors import GlyphError
 from glyph_web.settings import Settings
-from glyph_web.ui.text import DEFAULT_LANG, LANG_NAMES, LANGS, pick_lang, t
+from glyph_web.ui.text import DEFAULT_LANG, LANG_NAMES, LANGS, localize, pick_lang, t
 
 logger = logging.getLogger(__name__)
 
@@ -187,15 +187,17 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
             try:
                 prepared = library.prepare(paths, text, options, backend.count_tokens)
             except GlyphError as exc:
-                gr.Warning(f"{t(code, 'doc_error')} {exc}", title=t(code, "warning_title"))
-                return conv, gr.update(), f"**{t(code, 'doc_error')}** {exc}", gr.update(), gr.update(), gr.update()
+                message = localize(code, str(exc))
+                gr.Warning(f"{t(code, 'doc_error')} {message}", title=t(code, "warning_title"))
+                return (conv, gr.update(), f"**{t(code, 'doc_error')}** {message}", gr.update(), gr.update(),
+                        gr.update())
             except Exception:  # a bug: say so plainly and keep the page alive
                 logger.exception("preparing documents failed")
                 gr.Warning(t(code, "internal_error"), title=t(code, "warning_title"))
                 return conv, gr.update(), t(code, "internal_error"), gr.update(), gr.update(), gr.update()
             progress(1.0, desc=t(code, "progress_done"))
             for warning in prepared.pages.warnings:
-                gr.Warning(warning, title=t(code, "warning_title"))
+                gr.Warning(localize(code, warning), title=t(code, "warning_title"))
             panel, plot = _compression(prepared, backend, code)
             return (Conversation(doc_id=prepared.id), _gallery(prepared, code), _stats_text(prepared, code),
                     [] if conv.turns else gr.update(), panel, plot)
