@@ -75,6 +75,8 @@ def test_messages_of_the_documents_module_and_the_renderer_are_translated(tmp_pa
     config = RenderConfig.preset("en").replace(font_path=str(tmp_path / "NoSuchFont.ttf"))
     messages += render_text("plain ሀ words", config).warnings  # the font fallback and the missing characters
     assert len(messages) == 8
+    messages += _refusals()
+    assert len(messages) == 16
     for message in messages:
         zh = localize("zh", message)
         assert zh != message and re.search("[\u4e00-\u9fff]", zh), message
@@ -85,3 +87,39 @@ def test_messages_of_the_documents_module_and_the_renderer_are_translated(tmp_pa
         assert t("en", key, **values) == message
     assert localize("zh", "Something nobody wrote a translation for.") == "Something nobody wrote a translation for."
     assert "约 120" in localize("zh", messages[5])
+
+
+def _refusals() -> list[str]:
+    """The documents module's refusals of damaged, protected and odd uploads, as it writes them."""
+    import io
+    import zipfile
+
+    import docx
+    import pytest
+    from PIL import Image
+
+    import docgen
+    from glyph_web.documents import load_bytes
+    from glyph_web.documents.model import Limits
+    from glyph_web.errors import GlyphError
+    from test_docx import rezip, to_bytes
+
+    strip = io.BytesIO()
+    Image.new("RGB", (4000, 10)).save(strip, "PNG")
+    word = to_bytes(docx.Document())
+    with zipfile.ZipFile(io.BytesIO(word)) as zf:
+        types = zf.read("[Content_Types].xml").decode().replace(
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+            "application/vnd.ms-word.document.macroEnabled.main+xml")
+    uploads = [("bad.pdf", b"%PDF-1.4\n1 0 obj garbage"), ("secret.pdf", docgen.encrypt(docgen.pdf(["hi"]), "pw")),
+               ("fake.jpg", b"\xff\xd8\xff\xe0" + b"x" * 50), ("strip.png", strip.getvalue()),
+               ("cut.png", docgen.png_header_only(100, 100)),
+               ("broken.docx", rezip(word, {"word/document.xml": b"<broken"})),
+               ("macro.docm", rezip(word, {"[Content_Types].xml": types.encode()})),
+               ("bom.txt", b"\xff\xfe" + "hello".encode("utf-16-le") + b"\x00\xd8")]
+    out = []
+    for name, data in uploads:
+        with pytest.raises(GlyphError) as caught:
+            load_bytes(data, name, Limits())
+        out.append(str(caught.value))
+    return out

@@ -52,6 +52,21 @@ _MESSAGES = [
                           r"(?P<chars>.*)"),
     ("msg_damaged_zip", r"(?P<name>.+?) is a damaged ZIP or Word file \(did it download completely\?\); download or "
                         r"save it again\."),
+    ("msg_pdf_damaged", r"(?P<name>.+?) could not be read as a PDF: it is damaged or not really a PDF\. Open it in a PDF "
+                        r"viewer and save or print it to a new PDF\."),
+    ("msg_pdf_password", r"(?P<name>.+?) is password-protected\. Give its password \(--password\), or save a copy "
+                         r"without protection and upload that\."),
+    ("msg_image_unreadable", r"(?P<name>.+?) is not a PNG, JPEG or WebP image, or it is damaged\."),
+    ("msg_image_thin", r"(?P<name>.+?) is (?P<width>\d+)x(?P<height>\d+) pixels: too long and thin to read as a page "
+                       r"\(the model takes at most (?P<ratio>\d+):1\)\. Crop it into shorter pieces\."),
+    ("msg_image_truncated", r"(?P<name>.+?) is damaged or incomplete \(the image data ends early or is corrupt\); "
+                            r"export or download it again\."),
+    ("msg_word_damaged", r"(?P<name>.+?) could not be read as a Word document: it may be damaged\. Open it in Word "
+                         r"and save it again, or export it as PDF\."),
+    ("msg_word_template", r"(?P<name>.+?) is a Word template or macro-enabled document, which cannot be read here\. "
+                          r"Open it in Word and save it as a Word Document \(\.docx\), or export it as PDF\."),
+    ("msg_encoding_damaged", r"(?P<name>.+?) starts like (?P<encoding>\S+) text but is damaged further on; save it "
+                             r"again as UTF-8\."),
 ]
 _COMPILED = [(key, re.compile(pattern, re.S)) for key, pattern in _MESSAGES]
 
