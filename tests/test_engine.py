@@ -212,6 +212,13 @@ def test_prompt_that_does_not_fit_is_refused_before_any_work(manager, pages_a):
     message = str(err.value)
     assert "reads at most 65,536 tokens, 65,300 of which are kept for the answer" in message
     assert "3 pages, 408 of them visual" in message and "about 1 page fits at 72 dpi" in message
+    # the page says it in Chinese (and the English catalogue entry gives back the very message)
+    from glyph_web.ui.text import _COMPILED, localize, t
+
+    zh = localize("zh", message)
+    assert zh != message and "在 72 dpi 下大约只能放下 1 页" in zh
+    key, match = next((key, p.fullmatch(message)) for key, p in _COMPILED if p.fullmatch(message))
+    assert t("en", key, **match.groupdict()) == message
 
 
 def test_sampling_follows_the_seed(manager, pages_a):

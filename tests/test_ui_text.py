@@ -77,6 +77,8 @@ def test_messages_of_the_documents_module_and_the_renderer_are_translated(tmp_pa
     assert len(messages) == 8
     messages += _refusals()
     assert len(messages) == 16
+    messages += _more_refusals_and_notes()
+    assert len(messages) == 30
     for message in messages:
         zh = localize("zh", message)
         assert zh != message and re.search("[\u4e00-\u9fff]", zh), message
@@ -122,4 +124,60 @@ def _refusals() -> list[str]:
         with pytest.raises(GlyphError) as caught:
             load_bytes(data, name, Limits())
         out.append(str(caught.value))
+    return out
+
+
+def _more_refusals_and_notes() -> list[str]:
+    """The rarer refusals, and the notes a document comes with, as the documents module writes them."""
+    import io
+    import zipfile
+
+    import docx
+    import pytest
+
+    import docgen
+    from glyph_web.documents import load_bytes
+    from glyph_web.documents.model import Document, Limits, TextPart
+    from glyph_web.errors import GlyphError
+    from glyph_web.render import render_document
+    from test_docx import to_bytes
+
+    def refusal(make) -> str:
+        with pytest.raises(GlyphError) as caught:
+            make()
+        return str(caught.value)
+
+    def notes(data: bytes, name: str) -> list[str]:
+        return load_bytes(data, name, Limits()).warnings
+
+    workbook = io.BytesIO()
+    with zipfile.ZipFile(workbook, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+    many = io.BytesIO()
+    with zipfile.ZipFile(many, "w") as zf:
+        zf.writestr("word/document.xml", "<w:document/>")
+        for i in range(10_000):
+            zf.writestr(f"word/media/{i}.bin", b"")
+    long_word = docx.Document()
+    long_word.add_paragraph("x" * (2 * 1024 * 1024))
+    empty_word, pictured = docx.Document(), docx.Document()
+    pictured.add_paragraph("A caption.")
+    pictured.add_picture(io.BytesIO(docgen.image_bytes("PNG")))
+    out = [
+        refusal(lambda: load_bytes(b"GIF89a" + b"\x00" * 20, "anim.gif", Limits())),
+        refusal(lambda: load_bytes(workbook.getvalue(), "sheet.xlsx", Limits())),
+        refusal(lambda: load_bytes(many.getvalue(), "many.docx", Limits())),
+        refusal(lambda: load_bytes(to_bytes(long_word), "big.docx", Limits(docx_max_unpacked_mb=1.5))),
+        refusal(lambda: load_bytes(docgen.image_bytes("PNG"), "photo.png", Limits(max_pages=0))),
+        refusal(lambda: load_bytes(docgen.pdf([b"scan"] * 3), "scans.pdf", Limits(max_pages=2))),
+        refusal(lambda: load_bytes(docgen.png_header_only(12_000, 9_000), "huge.png", Limits())),
+        refusal(lambda: render_document(Document(name="blank.txt", kind="text", parts=[TextPart("   ")],
+                                                 sha256="0" * 64))),
+        notes(docgen.pdf(["Some text."]), "notes.txt")[0],
+        notes(to_bytes(empty_word), "empty.docx")[0],
+        notes(to_bytes(pictured), "pictured.docx")[0],
+        notes("café au lait, naïve façade".encode("cp1252"), "menu.txt")[0],
+        *notes(docgen.pdf(["Some text.", b"scan", ""]), "mixed.pdf"),
+    ]
     return out

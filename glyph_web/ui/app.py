@@ -255,7 +255,7 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
                 if turn is not None:
                     turn.status, turn.error = "error", t(code, "internal_error")
             if turn is not None and turn.status == "error":
-                gr.Warning(f"{t(code, 'error')} {turn.error}", title=t(code, "warning_title"))
+                gr.Warning(f"{t(code, 'error')} {localize(code, turn.error)}", title=t(code, "warning_title"))
             yield _messages(conv, code), conv, "", _export(conv, prepared), _evidence(prepared, turn, code)
 
         ask_inputs = [question, conversation, max_tokens, temperature, assist, lang]
@@ -422,6 +422,6 @@ def _messages(conv: Conversation, lang: str) -> list[dict]:
         if turn.status == "stopped":
             answer += f"\n\n*{t(lang, 'stopped')}*"
         if turn.status == "error":
-            answer += f"\n\n**{t(lang, 'error')}** {turn.error}"
+            answer += f"\n\n**{t(lang, 'error')}** {localize(lang, turn.error)}"
         out.append({"role": "assistant", "content": answer or "…"})
     return out

@@ -67,7 +67,43 @@ _MESSAGES = [
                           r"Open it in Word and save it as a Word Document \(\.docx\), or export it as PDF\."),
     ("msg_encoding_damaged", r"(?P<name>.+?) starts like (?P<encoding>\S+) text but is damaged further on; save it "
                              r"again as UTF-8\."),
+    ("msg_unsupported", r"(?P<name>.+?) is (?P<what>.+?), which is not supported: (?P<todo>.+?)\. Supported are PDF, "
+                        r"Word \(\.docx\), text \(\.txt, \.md\) and images \(\.png, \.jpg, \.webp\)\."),
+    ("msg_word_members", r"(?P<name>.+?) holds (?P<count>[\d,]+) files inside, more than the (?P<limit>[\d,]+) a Word "
+                         r"file may hold \(a damaged file or a zip bomb\?\)\. Open it in Word and save it again, or "
+                         r"export it as PDF\."),
+    ("msg_word_unpack", r"(?P<name>.+?) would unpack to (?P<size>[\d.]+) MB, over the (?P<limit>[\d.]+) MB limit for "
+                        r"Word files \(a damaged file or a zip bomb\?\); if the file is genuine, raise "
+                        r"--docx-max-unpacked-mb or GLYPH_DOCX_MAX_UNPACKED_MB\."),
+    ("msg_image_pages_limit", r"(?P<name>.+?) has (?P<count>\d+) image pages, over the limit of (?P<limit>\d+) pages; "
+                              r"raise it with --max-pages or GLYPH_MAX_PAGES\."),
+    ("msg_scans_limit", r"(?P<name>.+?) has (?P<count>\d+) pages without text \(scans\), over the limit of "
+                        r"(?P<limit>\d+) pages; raise it with --max-pages or GLYPH_MAX_PAGES, or split the file\."),
+    ("msg_image_bomb", r"(?P<name>.+?) is too large an image(?P<dims>(?: \(\d+x\d+ pixels\))?): over (?P<million>\d+) "
+                       r"million pixels, so it is refused as a possible decompression bomb\. Scale it down first\."),
+    ("msg_nothing_to_show", r"(?P<name>.+?) has nothing to show: no text and no page images\."),
+    ("msg_misnamed", r"(?P<name>.+?) is not what its name says; it was read as (?P<kind>a PDF|a Word document|text|an "
+                     r"image)\."),
+    ("msg_no_text_no_scans", r"(?P<name>.+?) contains no text and no scanned pages\."),
+    ("msg_no_text", r"(?P<name>.+?) contains no text\."),
+    ("msg_word_pictures", r"(?P<name>.+?): pictures inside Word files are not read; only their text is used\."),
+    ("msg_not_utf8", r"(?P<name>.+?) is not UTF-8; it was read as (?P<encoding>\S+)\."),
+    ("msg_pdf_blank", r"(?P<name>.+?): blank (?P<pages>pages? [\d, -]+) skipped\."),
+    ("msg_pdf_scans", r"(?P<name>.+?): (?P<pages>page [\d-]+ has|pages [\d, -]+ have) no text layer \(scanned\?\), "
+                      r"so (?P<pronoun>it is|they are) passed on as images, which the model reads less reliably than "
+                      r"text\."),
 ]
+_MESSAGES += [
+    ("msg_context", r"This needs (?P<tokens>[\d,]+) tokens \((?P<pages>\d+) pages, (?P<visual>[\d,]+) of them visual\), "
+                    r"but the model reads at most (?P<max>[\d,]+) tokens, (?P<answer>[\d,]+) of which are kept for the "
+                    r"answer: about (?P<fit>\d+) (?P<fits>page fits|pages fit)(?P<at>(?: at [\d.]+ dpi)?)\. Use fewer "
+                    r"pages, a lower DPI, or a smaller answer limit\."),
+    ("msg_model_loading", r"The model is still loading; try again in a moment\."),
+    ("msg_model_not_loaded", r"The model is not loaded\."),
+    ("msg_model_unavailable", r"The model is not available: (?P<detail>.+)"),
+]
+_COMPILED = [(key, re.compile(pattern, re.S)) for key, pattern in _MESSAGES]
+_PHRASED = ("what", "todo", "kind", "pronoun", "fits")  # groups taken from a fixed list of English phrases, each in the catalogue
 _COMPILED = [(key, re.compile(pattern, re.S)) for key, pattern in _MESSAGES]
 
 
@@ -81,6 +117,16 @@ def localize(lang: str, message: str) -> str:
             values = match.groupdict()
             if values.get("count", "").startswith("about "):
                 values["count"] = t(lang, "msg_about", n=values["count"][6:])
+            for group in _PHRASED:
+                if group in values:
+                    values[group] = catalogue(lang).get("phrase: " + values[group], values[group])
+            if "pages" in values and lang == "zh" and not values["pages"].isdigit():  # "pages 2, 5-7 have" -> "第 2, 5-7 页"
+                numbers = re.sub(r"^pages? | ?ha(?:s|ve)$", "", values["pages"])
+                values["pages"] = f"第 {numbers} 页"
+            if values.get("at") and lang == "zh":  # " at 72 dpi" -> "在 72 dpi 下"
+                values["at"] = f"在 {values['at'].strip()[3:]} 下"
+            if "dims" in values and lang == "zh":
+                values["dims"] = values["dims"].replace(" pixels", " 像素").replace("(", "（").replace(")", "）")
             return t(lang, key, **values)
     return message
 
