@@ -181,22 +181,39 @@ class Conversation:
         """(question, raw answer) of the finished turns, the context of the next question."""
         return tuple((t.asked or t.question, t.raw) for t in self.turns if t.status in ("done", "stopped") and t.raw)
 
-    def to_markdown(self, prepared: PreparedDocument | None, model: str = "") -> str:
-        lines = [f"# Glyph conversation: {prepared.doc.name if prepared else 'no document'}", ""]
+    def to_markdown(self, prepared: PreparedDocument | None, model: str = "",
+                    words: Callable[..., str] | None = None) -> str:
+        """The conversation as Markdown. `words(key, **values)` gives the headings in a language (the UI's
+        catalogue lookup); without it they are English."""
+        say = words or (lambda key, **values: EXPORT_WORDS[key].format(**values))
+        name = prepared.doc.name if prepared else say("export_no_document")
+        lines = [f"# {say('export_title', name=name)}", ""]
         if prepared:
             s = prepared.summary()
-            lines += [f"{s['pages']} pages, {s['characters']:,} characters, {s['visual_tokens']:,} visual tokens"
-                      f"{f', model {model}' if model else ''}, exported {time.strftime('%Y-%m-%d %H:%M')}.", ""]
+            lines += [say("export_summary", pages=s["pages"], chars=f"{s['characters']:,}",
+                          visual=f"{s['visual_tokens']:,}", model=say("export_model", model=model) if model else "",
+                          when=time.strftime("%Y-%m-%d %H:%M")), ""]
         for number, turn in enumerate(self.turns, 1):
-            lines += [f"## Question {number}", "", turn.question, ""]
+            lines += [f"## {say('export_question', n=number)}", "", turn.question, ""]
             if turn.thinking:
-                lines += ["<details><summary>Thinking</summary>", "", turn.thinking.strip(), "", "</details>", ""]
-            lines += ["**Answer**", "", turn.answer.strip() or "(no answer)", ""]
+                lines += [f"<details><summary>{say('export_thinking')}</summary>", "", turn.thinking.strip(), "",
+                          "</details>", ""]
+            lines += [f"**{say('export_answer')}**", "", turn.answer.strip() or say("export_no_answer"), ""]
             if turn.status == "stopped":
-                lines += ["*(stopped before the end)*", ""]
+                lines += [f"*{say('export_stopped')}*", ""]
             if turn.error:
-                lines += [f"*Error: {turn.error}*", ""]
+                lines += [f"*{say('export_error', error=turn.error)}*", ""]
         return "\n".join(lines)
+
+
+# The export's headings when no language is given (the UI passes its catalogue's; both say the same)
+EXPORT_WORDS = {
+    "export_title": "Glyph conversation: {name}", "export_no_document": "no document",
+    "export_summary": "{pages} pages, {chars} characters, {visual} visual tokens{model}, exported {when}.",
+    "export_model": ", model {model}", "export_question": "Question {n}", "export_thinking": "Thinking",
+    "export_answer": "Answer", "export_no_answer": "(no answer)", "export_stopped": "(stopped before the end)",
+    "export_error": "Error: {error}",
+}
 
 
 def stream_turn(backend: Backend, prepared: PreparedDocument, conversation: Conversation, question: str,

@@ -181,3 +181,13 @@ def _more_refusals_and_notes() -> list[str]:
         *notes(docgen.pdf(["Some text.", b"scan", ""]), "mixed.pdf"),
     ]
     return out
+
+
+def test_the_export_speaks_the_page_language_and_the_english_default_matches_the_catalogue():
+    from glyph_web.chat import EXPORT_WORDS, Conversation, Turn
+
+    assert {key: catalogue("en")[key] for key in EXPORT_WORDS} == EXPORT_WORDS
+    conversation = Conversation(turns=[Turn("几天内付款？", answer="三十日。", raw="三十日。", status="stopped")])
+    zh = conversation.to_markdown(None, words=lambda key, **values: t("zh", key, **values))
+    assert zh.startswith("# Glyph 对话：无文档") and "## 问题 1" in zh and "**回答**" in zh and "（在结束前停止）" in zh
+    assert conversation.to_markdown(None).startswith("# Glyph conversation: no document")

@@ -256,7 +256,7 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
                     turn.status, turn.error = "error", t(code, "internal_error")
             if turn is not None and turn.status == "error":
                 gr.Warning(f"{t(code, 'error')} {localize(code, turn.error)}", title=t(code, "warning_title"))
-            yield _messages(conv, code), conv, "", _export(conv, prepared), _evidence(prepared, turn, code)
+            yield _messages(conv, code), conv, "", _export(conv, prepared, code), _evidence(prepared, turn, code)
 
         ask_inputs = [question, conversation, max_tokens, temperature, assist, lang]
         ask_outputs = [chat, conversation, question, download, evidence]
@@ -275,9 +275,10 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
 
         clear.click(clear_chat, [conversation], [conversation, chat, download, evidence], queue=False)
 
-        def _export(conv: Conversation, prepared: PreparedDocument | None):
+        def _export(conv: Conversation, prepared: PreparedDocument | None, code: str = DEFAULT_LANG):
             path = exports / f"conversation-{id(conv)}.md"
-            path.write_text(conv.to_markdown(prepared, backend.state().model), encoding="utf-8")
+            words = (lambda key, **values: t(code, key, **values))  # noqa: E731 - the session's language
+            path.write_text(conv.to_markdown(prepared, backend.state().model, words), encoding="utf-8")
             return gr.update(value=str(path), visible=True)
 
         # --- settings and status --------------------------------------------------------------------
