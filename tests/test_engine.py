@@ -261,6 +261,7 @@ def test_load_failure_is_reported_and_the_process_goes_on(name, words, monkeypat
     m = ModelManager(name)
     state = m.load()
     assert state.status == "failed" and words in state.detail
+    _said_in_chinese_too(state.detail)
     with pytest.raises(EngineError, match="The model is not available"):
         run(m, AnswerRequest(pages=[], pages_key="x", question="q"))
 
@@ -269,6 +270,7 @@ def test_folder_without_a_checkpoint_is_reported(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     state = ModelManager(str(tmp_path)).load()
     assert state.status == "failed" and "has no config.json" in state.detail
+    _said_in_chinese_too(state.detail)
 
 
 def test_damaged_checkpoint_is_reported(tiny_dir, tmp_path):
@@ -280,6 +282,19 @@ def test_damaged_checkpoint_is_reported(tiny_dir, tmp_path):
     state = ModelManager(str(broken)).load()
     assert state.status == "failed" and "could not be loaded" in state.detail
     assert "complete GLM-4.1V/Glyph checkpoint" in state.detail
+    _said_in_chinese_too(state.detail)
+
+
+def _said_in_chinese_too(message: str) -> None:
+    """The page's status line says the reason in Chinese, and the English catalogue gives the very message."""
+    import re
+
+    from glyph_web.ui.text import _COMPILED, localize, t
+
+    zh = localize("zh", message)
+    assert zh != message and re.search("[\u4e00-\u9fff]", zh)
+    key, match = next((key, p.fullmatch(message)) for key, p in _COMPILED if p.fullmatch(message))
+    assert t("en", key, **match.groupdict()) == message
 
 
 def test_bench_generate_reports_the_figures(tiny_dir, tmp_path):

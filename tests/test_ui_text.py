@@ -88,6 +88,8 @@ def test_messages_of_the_documents_module_and_the_renderer_are_translated(tmp_pa
         values = match.groupdict()
         assert t("en", key, **values) == message
     assert localize("zh", "Something nobody wrote a translation for.") == "Something nobody wrote a translation for."
+    fallback = next(m for m in messages if m.startswith("Font NoSuchFont.ttf was not found"))
+    assert "请让 font-path 指向一个存在的 .ttf 或 .ttc 文件" in localize("zh", fallback)  # the hint too
     assert "约 120" in localize("zh", messages[5])
 
 

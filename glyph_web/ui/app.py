@@ -405,7 +405,7 @@ def _status_text(backend: Backend, lang: str, state=None) -> str:
         pct = f" {state.progress:.0%}" if state.progress is not None else ""
         return t(lang, "status_loading", model=name, step=state.detail or "", pct=pct)
     if state.status == "failed":
-        return t(lang, "status_failed", model=name, reason=state.detail)
+        return t(lang, "status_failed", model=name, reason=localize(lang, state.detail))
     return t(lang, "status_not_loaded", model=name)
 
 

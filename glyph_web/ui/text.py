@@ -102,8 +102,22 @@ _MESSAGES += [
     ("msg_model_not_loaded", r"The model is not loaded\."),
     ("msg_model_unavailable", r"The model is not available: (?P<detail>.+)"),
 ]
+_MESSAGES += [  # the model's load failures, shown in the status line
+    ("msg_model_folder_missing", r"The model folder (?P<name>.+?) does not exist\. Point --model at a local checkpoint "
+                                 r"folder, a Hugging Face id such as (?P<default>\S+), or use --model tiny\."),
+    ("msg_model_no_config", r"The folder (?P<name>.+?) has no config\.json, so it is not a model checkpoint\. Point "
+                            r"--model at the folder that holds config\.json, the weights and the processor\."),
+    ("msg_model_offline", r"The model (?P<name>\S+) is not downloaded and the Hugging Face hub cannot be reached\. "
+                          r"Download it on a machine with network access \(huggingface-cli download (?P<name2>\S+)\) "
+                          r"and point --model \(GLYPH_MODEL\) at that folder, or use --model tiny for a smoke demo\."),
+    ("msg_model_damaged", r"The checkpoint in (?P<name>.+?) could not be loaded \((?P<detail>.*)\)\. Check that the "
+                          r"folder holds a complete GLM-4\.1V/Glyph checkpoint \(config\.json, weights, processor "
+                          r"files\), or use --model tiny\."),
+    ("msg_model_memory", r"Not enough GPU memory to load (?P<name>\S+): (?P<hint>use a GPU with more memory|try 4-bit "
+                         r"loading \(--load-in-4bit\)), or the tiny demo model \(--model tiny\)\."),
+]
 _COMPILED = [(key, re.compile(pattern, re.S)) for key, pattern in _MESSAGES]
-_PHRASED = ("what", "todo", "kind", "pronoun", "fits")  # groups taken from a fixed list of English phrases, each in the catalogue
+_PHRASED = ("what", "todo", "kind", "pronoun", "fits", "hint")  # groups taken from a fixed list of English phrases, each in the catalogue
 _COMPILED = [(key, re.compile(pattern, re.S)) for key, pattern in _MESSAGES]
 
 
