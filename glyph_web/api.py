@@ -204,10 +204,9 @@ def _prepare_call(service: Service, payload: dict) -> _Call:
         prepared = service.library.prepare_documents(docs, service.options())
     except GlyphError as exc:
         raise ApiError(400, str(exc), code="bad_document") from None
-    hint = prepared.identifier_hint(question) if service.settings.identifier_assist else ""
-    request = AnswerRequest(pages=prepared.pages.images, pages_key=prepared.key,
-                            question=f"{question}\n\n{hint}" if hint else question, history=history,
-                            dpi=prepared.pages.config.dpi)
+    asked = prepared.question_for_model(question) if service.settings.identifier_assist else question
+    request = AnswerRequest(pages=prepared.pages.images, pages_key=prepared.key, question=asked,
+                            history=history, dpi=prepared.pages.config.dpi)
     options = payload.get("stream_options") or {}
     return _Call(request=request, generation=generation, stream=bool(payload.get("stream")),
                  include_usage=bool(options.get("include_usage", True)) if isinstance(options, dict) else True,

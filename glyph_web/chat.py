@@ -76,15 +76,13 @@ class PreparedDocument:
                                for entry in layouts]
         return self._page_maps
 
-    def identifier_hint(self, question: str) -> str:
-        """The identifiers that matter for this question, as plain text for the model ('' for none)."""
-        from glyph_web.identifiers import hint, relevant
-        from glyph_web.render import has_cjk
+    def question_for_model(self, question: str) -> str:
+        """The question with the identifiers it is about after it, as plain text (itself when there are none)."""
+        from glyph_web.identifiers import with_hint
 
         if self.doc is None or not self.doc.text.strip():  # image pages only: no text to take codes from
-            return ""
-        chosen = relevant(self.identifiers, self.doc.text, question)
-        return hint(chosen, self.doc.text, "zh" if has_cjk(question) else "en") if chosen else ""
+            return question
+        return with_hint(question, self.doc.text, self.identifiers)[0]
 
     @property
     def visual_tokens(self) -> int:
@@ -228,9 +226,9 @@ def stream_turn(backend: Backend, prepared: PreparedDocument, conversation: Conv
     turn = Turn(question=question)
     conversation.turns.append(turn)
     yield turn
-    hint = prepared.identifier_hint(question) if identifiers else ""
-    if hint:
-        turn.asked = f"{question}\n\n{hint}"
+    asked = prepared.question_for_model(question) if identifiers else question
+    if asked != question:
+        turn.asked = asked
     request = AnswerRequest(pages=prepared.pages.images, pages_key=prepared.key, question=turn.asked or question,
                             history=history, dpi=prepared.pages.config.dpi)
     try:

@@ -263,13 +263,11 @@ def _ask(args: argparse.Namespace) -> int:
         usage: Usage | None = None
         asked = question
         if settings.identifier_assist and doc.text.strip():  # long codes the question is about, as text
-            from glyph_web.identifiers import find_identifiers, hint, relevant
-            from glyph_web.render import has_cjk
+            from glyph_web.identifiers import find_identifiers, with_hint
 
             codes = find_identifiers(doc.text) if codes is None else codes
-            chosen = relevant(codes, doc.text, question)
+            asked, chosen = with_hint(question, doc.text, codes)
             if chosen:
-                asked = f"{question}\n\n{hint(chosen, doc.text, 'zh' if has_cjk(question) else 'en')}"
                 print(f"note: {len(chosen)} exact identifier(s) from the text go with the question",
                       file=sys.stderr)
         request = AnswerRequest(pages=pages.images, pages_key=key, question=asked, history=history,

@@ -410,3 +410,14 @@ def _snippet(text: str, ident: Identifier, ellipsis: str) -> str:
     head = ellipsis if lo > 0 else ""
     tail = ellipsis if hi < len(text) else ""
     return f"{head}{before}{text[ident.start:ident.end]}{after}{tail}"
+
+
+def with_hint(question: str, text: str, found: list[Identifier]) -> tuple[str, list[Identifier]]:
+    """The question as the model gets it, and the identifiers it carries: those of `found` (from
+    find_identifiers(text)) that the question is about, after it, in the question's language."""
+    from glyph_web.render.config import has_cjk
+
+    chosen = relevant(found, text, question)
+    if not chosen:
+        return question, []
+    return f"{question}\n\n{hint(chosen, text, 'zh' if has_cjk(question) else 'en')}", chosen
