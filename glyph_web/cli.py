@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     limits = ("max_upload_mb", "max_pages", "docx_max_unpacked_mb", "image_max_pixels")
     rendering = ("render_config", "lang", "dpi", "newline", "engine", "fonts_dir", *limits)
+    answering = ("model", "load_in_4bit", "device", "max_new_tokens", "temperature", "top_p", "repetition_penalty",
+                 "kv_cache", "kv_cache_gb", "identifier_assist")
 
     extract = commands.add_parser(
         "extract", help="print the text the model will see",
@@ -74,8 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", metavar="QUESTION", help="the question (quote it)")
     ask.add_argument("--interactive", action="store_true", help="keep the documents and read more questions from stdin")
     ask.add_argument("--password", help="password of an encrypted PDF")
-    Settings.add_arguments(ask, ("model", "load_in_4bit", "device", "max_new_tokens", "temperature", "top_p",
-                                 "repetition_penalty", "kv_cache", "kv_cache_gb", "identifier_assist", *rendering))
+    Settings.add_arguments(ask, (*answering, *rendering))
     ask.set_defaults(handler=_ask)
 
     serve = commands.add_parser(
@@ -83,10 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the web app: upload documents, see their pages, and chat about them. The model loads "
                     "in the background; the page opens at once and its status line shows the progress. "
                     "GET /healthz answers while the process runs, GET /readyz once the model is ready.")
-    Settings.add_arguments(serve, ("host", "port", "share", "model", "load_in_4bit", "device", "max_new_tokens",
-                                   "temperature", "top_p", "repetition_penalty", "kv_cache", "kv_cache_gb",
-                                   "gpu_concurrency", "queue_size", "log_dir", "backend", "api_base", "api_model",
-                                   "backend_api_key", "auth", "api_key", "rate_limit", "identifier_assist", *rendering))
+    Settings.add_arguments(serve, ("host", "port", "share", *answering, "gpu_concurrency", "queue_size", "log_dir",
+                                   "backend", "api_base", "api_model", "backend_api_key", "auth", "api_key",
+                                   "rate_limit", *rendering))
     serve.set_defaults(handler=_serve)
 
     tiny = commands.add_parser(

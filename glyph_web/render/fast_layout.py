@@ -1,9 +1,9 @@
 """Fast re-implementation of reportlab's Paragraph/SimpleDocTemplate layout for Glyph's setup.
 
-`layout_pages(text, config, ttfont)` returns, per page, the pieces reportlab draws: the page background, and
+`iter_layout(text, config, ttfont)` yields, per page, the pieces reportlab draws: the page background, and
 per drawn paragraph piece its origin (the `cm` translation), size, background colour and lines, each line as
-(first-baseline offset index, word spacing Tw, [(rgb, text), ...]) -- or None where this model does not follow
-reportlab, so that the caller falls back to reportlab itself.
+(first-baseline offset index, word spacing Tw, [(rgb, text), ...]); it raises NeedFallback where this model
+does not follow reportlab, so that the caller falls back to reportlab itself.
 
 The algorithm is a transliteration of the code paths reportlab takes for this setup (paragraph.py:
 _getFragWords, Paragraph.breakLines both paths, split, _split_blParaHard/_split_blParaSimple, the draw
@@ -663,17 +663,9 @@ def _line_ops(kind, line, color):
     return tw, runs
 
 
-def layout_pages(text, config, ttfont):
-    """Per-page drawing operations (see module doc), or None where reportlab would differ from this model."""
-    try:
-        return list(iter_layout(text, config, ttfont))
-    except NeedFallback:
-        return None
-
-
 def iter_layout(text, config, ttfont):
-    """layout_pages one page at a time, each yielded once complete (so that drawing can start early);
-    raises NeedFallback where reportlab would differ from this model."""
+    """The page layouts (see module doc), each yielded once complete so that drawing can start early; raises
+    NeedFallback where reportlab would differ from this model."""
     from glyph_web.render.markup import paragraph_markups
 
     if config.alignment != 'LEFT' or config.newline_markup not in _NEWLINES:

@@ -409,9 +409,6 @@ class _Canvas:
     def array(self):
         return self.px.reshape(self.H, self.W, -1)
 
-    def image(self):
-        return _to_image(self.array())
-
 
 def render_page(ops, page_w_pt: float, page_h_pt: float, dpi: float, font_path, font_index: int = 0,
                 page_bg="#FFFFFF", stats: dict | None = None, native: bool | None = None):
