@@ -5,7 +5,8 @@ Documents come as content parts of user messages, in the order given: `file` par
 data URLs (the server fetches nothing). They go through the documents module and the renderer exactly as
 uploads do (and share the page cache). The last user message's text is the question; earlier user/assistant
 pairs are the conversation so far. Answers stream as server-sent events ending in `data: [DONE]`, with the
-thinking in `reasoning_content` and a last chunk carrying `usage` (prompt, visual and completion tokens).
+thinking in `reasoning_content` and in `reasoning` (vLLM's newer name; clients read either) and a last chunk
+carrying `usage` (prompt, visual and completion tokens).
 Errors have OpenAI's shape: {"error": {"message", "type", "param", "code"}} with 400, 401, 413, 429 or 503.
 No torch, no gradio.
 """
@@ -363,8 +364,9 @@ def _collect(call: _Call, events) -> dict:
         raise ApiError(500, f"The answer failed: {exc}", "server_error") from None
     finally:
         events.close()
-    message = {"role": "assistant", "content": "".join(answer),
-               "reasoning_content": "".join(thinking) or None}
+    reasoning = "".join(thinking) or None
+    message = {"role": "assistant", "content": "".join(answer), "reasoning_content": reasoning,
+               "reasoning": reasoning}
     body = {"id": call.id, "object": "chat.completion", "created": call.created, "model": call.model,
             "choices": [{"index": 0, "message": message,
                          "finish_reason": _FINISH.get(usage.finish_reason if usage else "stop", "stop")}]}
@@ -387,8 +389,8 @@ def _sse(call: _Call, events) -> Iterator[str]:
         for event in events:
             if event.kind == "text" and event.text:
                 yield chunk({"content": event.text})
-            elif event.kind == "thinking" and event.text:
-                yield chunk({"reasoning_content": event.text})
+            elif event.kind == "thinking" and event.text:  # both names: vLLM renamed the field, clients read either
+                yield chunk({"reasoning_content": event.text, "reasoning": event.text})
             elif event.kind == "done":
                 usage = event.usage
     except GlyphError as exc:  # the status line has gone out: the error travels as an event

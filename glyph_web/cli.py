@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "and runs like zai-org/Glyph, on a CPU, but its answers are noise.")
     tiny.add_argument("folder", metavar="DIR", help="folder to write (created when missing)")
     tiny.add_argument("--seed", type=int, default=0, help="random seed of the weights (default: 0)")
+    tiny.add_argument("--chat-template", metavar="FILE",
+                      help="a Jinja chat template to ship instead of the tiny model's own (e.g. a GLM-V family "
+                           "template, to try the prompts a real checkpoint gets)")
     tiny.set_defaults(handler=_make_tiny)
     return parser
 
@@ -312,7 +315,13 @@ def _serve(args: argparse.Namespace) -> int:
 def _make_tiny(args: argparse.Namespace) -> int:
     from glyph_web.engine.tiny import make_tiny_model
 
-    folder = make_tiny_model(args.folder, seed=args.seed)
+    template = None
+    if args.chat_template:
+        try:
+            template = Path(args.chat_template).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise GlyphError(f"Cannot read the chat template {args.chat_template}: {exc.strerror or exc}") from None
+    folder = make_tiny_model(args.folder, seed=args.seed, chat_template=template)
     print(json.dumps({"folder": str(folder), "noise": True}))
     return 0
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generation benchmark: time to first token for a first question and for a follow-up, decode speed, memory.
 
-    python scripts/bench_generate.py [--model tiny|DIR|ID] [--doc FILE] [--json]
+    python scripts/bench_generate.py [--model tiny|DIR|ID] [--doc FILE] [--chat-template FILE] [--json]
     python scripts/bench_generate.py --synthetic-full [--load-in-4bit] --json     # on a GPU: the 9B model's shape
 
 The document is rendered once (official preset for its language), then:
@@ -14,6 +14,10 @@ The document is rendered once (official preset for its language), then:
 random bf16 weights on the GPU, so speed and memory are those of the real model; with --load-in-4bit it is
 saved to a temporary folder and loaded back in NF4. The tokenizer and processor are the tiny model's (same
 special-token ids, the real image processor).
+
+--chat-template FILE runs the same with another chat template in place of the checkpoint's (for example the
+GLM-V family's in ../shared/glyph-reference/templates/): the follow-up's history is then rendered the way that
+template renders it, thinking removed, and the cache must still serve the pages.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--doc", type=Path, default=DEFAULT_DOC, help="document to ask about (default: case3.txt)")
     parser.add_argument("--synthetic-full", action="store_true", help="random-weight GLM-4.1V-9B (needs a GPU)")
     parser.add_argument("--load-in-4bit", action="store_true")
+    parser.add_argument("--chat-template", type=Path, help="a Jinja chat template instead of the checkpoint's")
     parser.add_argument("--max-new-tokens", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -59,6 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args.doc.is_file():
         print(f"bench_generate: error: {args.doc} does not exist (use --doc)", file=sys.stderr)
         return 2
+    template = None
+    if args.chat_template:
+        try:
+            template = args.chat_template.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"bench_generate: error: cannot read {args.chat_template}: {exc}", file=sys.stderr)
+            return 2
     started = time.perf_counter()
     doc = load_file(args.doc)
     pages = render_document(doc)
@@ -71,9 +83,10 @@ def main(argv: list[str] | None = None) -> int:
             print("bench_generate: error: --synthetic-full needs a GPU (the 9B model does not fit this machine)",
                   file=sys.stderr)
             return 2
-        manager = synthetic_manager(args.load_in_4bit)
+        manager = synthetic_manager(args.load_in_4bit, template)
     else:
-        manager = ModelManager(args.model, load_in_4bit=args.load_in_4bit, cache_gb=16)
+        model = args.model if template is None else with_template(args.model, template)
+        manager = ModelManager(model, load_in_4bit=args.load_in_4bit, cache_gb=16)
         state = manager.load()
         if not state.ready:
             print(f"bench_generate: error: {state.detail}", file=sys.stderr)
@@ -104,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     state = manager.state
     result = {
         "model": "synthetic GLM-4.1V-9B" if args.synthetic_full else args.model,
+        "chat_template": args.chat_template.name if args.chat_template else "the checkpoint's",
         "device": state.device, "precision": state.precision,
         "doc": args.doc.name, "pages": len(pages.images), "visual_tokens": sum(pages.visual_tokens),
         "prompt_tokens": warm.usage.prompt_tokens, "render_s": round(render_s, 3),
@@ -123,7 +137,24 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def synthetic_manager(load_in_4bit: bool):
+def with_template(model: str, template: str) -> str:
+    """A folder that is the checkpoint `model` (tiny or a folder) but for its chat template: links to its files."""
+    from glyph_web.engine.tiny import make_tiny_model
+
+    if model == "tiny":
+        source = Path(tempfile.mkdtemp(prefix="glyph-bench-tiny-"))
+        make_tiny_model(source)
+    else:
+        source = Path(model)
+    folder = Path(tempfile.mkdtemp(prefix="glyph-bench-template-"))
+    for item in source.iterdir():
+        if item.name not in ("chat_template.jinja", "chat_template.json"):
+            (folder / item.name).symlink_to(item.resolve())
+    (folder / "chat_template.jinja").write_text(template, encoding="utf-8")
+    return str(folder)
+
+
+def synthetic_manager(load_in_4bit: bool, template: str | None = None):
     """A ModelManager around a random-weight model of GLM-4.1V-9B's shape, on the GPU."""
     import torch
     from transformers import Glm4vConfig, Glm4vForConditionalGeneration
@@ -137,6 +168,8 @@ def synthetic_manager(load_in_4bit: bool):
     from transformers import AutoProcessor
 
     processor = AutoProcessor.from_pretrained(tiny)
+    if template is not None:
+        processor.chat_template = template
     config = Glm4vConfig()  # the 9B model's shape
     config.text_config.max_position_embeddings = 65536
     with torch.device("meta"):

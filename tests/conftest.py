@@ -69,3 +69,31 @@ def tiny_dir(tmp_path_factory):
     from glyph_web.engine.tiny import make_tiny_model
 
     return make_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
+
+
+# The GLM-V family's chat templates (reference data in ../shared, read from there, never copied in): the real
+# checkpoint brings its own, so the engine is tested with each of them as well as the tiny model's own.
+TEMPLATES = REFERENCE / "templates"
+TEMPLATE_NAMES = ("tiny", "glm41v", "glm45v", "glm_ocr")
+
+
+@pytest.fixture(scope="session")
+def template_dirs(tiny_dir, tmp_path_factory):
+    """name -> a folder of the tiny checkpoint whose chat template is that one ('tiny': its own)."""
+    made: dict = {"tiny": tiny_dir}
+
+    def folder(name: str) -> Path:
+        if name not in made:
+            source = TEMPLATES / f"{name}.jinja"
+            if not source.is_file():
+                pytest.skip(f"the chat template fixture {source} is absent (a bare clone has no ../shared)")
+            target = tmp_path_factory.mktemp(f"tpl-{name}") / "model"
+            target.mkdir()
+            for item in Path(tiny_dir).iterdir():
+                if item.name != "chat_template.jinja":
+                    (target / item.name).symlink_to(item)
+            shutil.copy(source, target / "chat_template.jinja")
+            made[name] = target
+        return made[name]
+
+    return folder

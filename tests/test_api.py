@@ -386,3 +386,110 @@ def test_the_api_gives_the_model_the_identifiers_the_question_is_about(guarded):
                      messages=_ask("What is the Gull's serial number?", _file_part(doc)))
     assert response.status_code == 200
     assert "SN-4F7K-9Q2X-118Z" in backend.requests[-1].question
+
+
+# --- thinking: both field names, both ways ------------------------------------------------------------------
+
+
+def _remote(field: str):
+    """An OpenAIBackend whose server streams thinking in `field`, then a boxed answer; it records the request."""
+    import json
+
+    from glyph_web.backends.openai import OpenAIBackend
+
+    asked = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(json.loads(request.content))
+        chunks = [{"choices": [{"delta": {field: "Page 1 says so."}, "finish_reason": None}]},
+                  {"choices": [{"delta": {"content": "<|begin_of_box|>41<|end_of_box|> ships"},
+                                "finish_reason": "stop"}]},
+                  {"choices": [], "usage": {"prompt_tokens": 90, "completion_tokens": 7}}]
+        body = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+        return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})
+
+    return OpenAIBackend("http://model.test/v1", "m", transport=httpx.MockTransport(handler)), asked
+
+
+@pytest.mark.parametrize("field", ["reasoning_content", "reasoning"])
+def test_the_openai_backend_reads_either_reasoning_field(field):
+    from glyph_web.backends import AnswerRequest, GenerationSettings
+
+    backend, asked = _remote(field)
+    pages = [Image.new("RGB", (50, 40), (255, 255, 255))]
+    history = (("q1", "<think>long reasoning</think><answer>Ines Varga</answer>"), ("q2", "<think>stopped"))
+    events = list(backend.answer(AnswerRequest(pages=pages, pages_key="k", question="q3", history=history),
+                                 GenerationSettings(), threading.Event()))
+    assert "".join(e.text for e in events if e.kind == "thinking") == "Page 1 says so."
+    assert "".join(e.text for e in events if e.kind == "text") == "41 ships"  # no GLM-V box markers
+    sent = asked[0]["messages"]
+    # the history goes back as the visible answer; the turn stopped while thinking is left out
+    assert [(m["role"], m["content"] if isinstance(m["content"], str) else m["content"][-1]["text"])
+            for m in sent] == [("user", "q1"), ("assistant", "Ines Varga"), ("user", "q3")]
+
+
+def test_the_api_sends_thinking_under_both_names(tmp_path):
+    import json
+
+    from fastapi.testclient import TestClient
+
+    from glyph_web.server import create_app
+
+    backend = FakeBackend(script("Forty-one ships.", thinking="The log on page 1."))
+    app, _ = create_app(Settings(log_dir=str(tmp_path / "logs"), rate_limit=0), backend=backend, start=False)
+    with TestClient(app) as test_client:
+        whole = _post(test_client).json()["choices"][0]["message"]
+        assert whole["reasoning_content"] == whole["reasoning"] == "The log on page 1."
+        assert whole["content"] == "Forty-one ships."
+        lines = [line[6:] for line in _post(test_client, stream=True).text.splitlines()
+                 if line.startswith("data: {")]
+        deltas = [c["choices"][0]["delta"] for c in map(json.loads, lines) if c["choices"]]
+        for name in ("reasoning_content", "reasoning"):
+            assert "".join(d.get(name) or "" for d in deltas) == "The log on page 1."
+
+
+# --- the real model's templates behind the API ---------------------------------------------------------------
+
+from conftest import TEMPLATE_NAMES  # noqa: E402
+
+
+@pytest.mark.parametrize("template", TEMPLATE_NAMES)
+def test_prompt_tokens_are_the_templates_for_each_glm_v_template(template, template_dirs, tmp_path):
+    """Each GLM-V template in a checkpoint: the app gets ready, the prompts are the template's and the
+    processor's (the thinking of the history removed), and the follow-up reuses the pages' cache."""
+    from transformers import AutoProcessor
+
+    folder = template_dirs(template)
+    page = Image.new("RGB", (700, 900), (255, 255, 255))
+    for y in range(40, 860, 30):
+        page.paste((20, 20, 20), (40, y, 40 + (y * 7) % 600, y + 12))
+    buffer = io.BytesIO()
+    page.save(buffer, "PNG")
+    image_part = {"type": "image_url", "image_url": {"url": _data_url(buffer.getvalue(), "image/png")}}
+    server = _Server(Settings(model=str(folder), log_dir=str(tmp_path / "logs"), rate_limit=0, max_new_tokens=8))
+    try:
+        first_messages = [{"role": "user", "content": [image_part, {"type": "text", "text": "What is shown?"}]}]
+        first = httpx.post(server.url + "/v1/chat/completions", timeout=120,
+                           json={"model": "glyph", "messages": first_messages, "temperature": 0}).json()
+        follow_messages = [*first_messages,
+                           {"role": "assistant", "content": "<think>The page has bars.</think>Grey bars."},
+                           {"role": "user", "content": "How many?"}]
+        follow = httpx.post(server.url + "/v1/chat/completions", timeout=120,
+                            json={"model": "glyph", "messages": follow_messages, "temperature": 0}).json()
+    finally:
+        server.stop()
+    processor = AutoProcessor.from_pretrained(folder)
+
+    def expected(messages) -> int:
+        text = processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        return len(processor(text=[text], images=[page])["input_ids"][0])
+
+    image = {"type": "image"}
+    assert first["usage"]["prompt_tokens"] == expected(
+        [{"role": "user", "content": [image, {"type": "text", "text": "What is shown?"}]}])
+    assert follow["usage"]["prompt_tokens"] == expected(
+        [{"role": "user", "content": [image, {"type": "text", "text": "What is shown?"}]},
+         {"role": "assistant", "content": "Grey bars."},
+         {"role": "user", "content": [{"type": "text", "text": "How many?"}]}])
+    cached = follow["usage"]["prompt_tokens_details"]["cached_tokens"]
+    assert cached >= 0.9 * first["usage"]["prompt_tokens"]

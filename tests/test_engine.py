@@ -12,7 +12,7 @@ from glyph_web.engine.manager import AnswerRequest, GenerationSettings, ModelMan
 from glyph_web.errors import ContextTooLongError, EngineError  # noqa: E402
 from glyph_web.render import RenderConfig, render_text  # noqa: E402
 
-from conftest import DEJAVU  # noqa: E402
+from conftest import DEJAVU, TEMPLATE_NAMES  # noqa: E402
 
 GREEDY = GenerationSettings(max_new_tokens=12, temperature=0, repetition_penalty=1.0)
 TEXT_A = ("The lighthouse keeper logged 41 ships in March. The harbour master, Ines Varga, signed the report.\n"
@@ -40,6 +40,27 @@ def pages_b():
 
 def run(manager, request, settings=GREEDY, stop=None):
     return list(manager.answer(request, settings, stop))
+
+
+@pytest.fixture(scope="session")
+def managers(template_dirs):
+    """name -> a loaded ModelManager of the tiny checkpoint with that chat template (loaded on first use)."""
+    loaded = {}
+
+    def get(name: str) -> ModelManager:
+        if name not in loaded:
+            m = ModelManager(str(template_dirs(name)))
+            state = m.load()
+            assert state.status == "ready", state.detail
+            loaded[name] = m
+        return loaded[name]
+
+    return get
+
+
+def thinking_history(question: str, raw: str) -> tuple[tuple[str, str], ...]:
+    """A turn as a thinking model writes it: reasoning, then the answer wrapped in <answer>."""
+    return ((question, f"<think>Page 1 names the harbour master.</think><answer>{raw}</answer>"),)
 
 
 def test_tiny_model_loads_through_the_auto_classes(tiny_dir):
@@ -102,7 +123,9 @@ def test_stop_ends_within_one_step_and_frees_the_model(manager, pages_a):
     assert again[-1].usage.finish_reason == "length"
 
 
-def test_follow_up_uses_the_cache_without_the_vision_encoder(manager, pages_a):
+@pytest.mark.parametrize("template", TEMPLATE_NAMES)
+def test_follow_up_uses_the_cache_without_the_vision_encoder(managers, template, pages_a):
+    manager = managers(template)
     calls = []
     hook = manager.runtime.model.model.visual.register_forward_hook(lambda *a: calls.append(1))
     try:
@@ -110,32 +133,36 @@ def test_follow_up_uses_the_cache_without_the_vision_encoder(manager, pages_a):
         assert len(calls) == 1 and first[-1].usage.cached_tokens == 0
         prompt_tokens = first[-1].usage.prompt_tokens
         follow = AnswerRequest(pages=pages_a, pages_key="cache-hit", question="How many ships?",
-                               history=(("Who signed?", first[-1].raw),))
+                               history=thinking_history("Who signed?", first[-1].raw))
         second = run(manager, follow)
         assert len(calls) == 1  # the pages were not encoded again
         usage = second[-1].usage
-        assert usage.cached_tokens >= prompt_tokens + 11  # the pages, the question and the answer so far
+        # the pages and the first question at least: whatever the template does with the history after them
+        assert usage.cached_tokens >= 0.9 * prompt_tokens
+        assert usage.cached_tokens >= first[-1].usage.visual_tokens
         assert manager.runtime.last_prefill_tokens == usage.prompt_tokens - usage.cached_tokens
-        assert manager.runtime.last_prefill_tokens < 25  # only the new question's tokens
+        # what was prefilled is the text after the shared part: the visible answer and the new question
+        assert manager.runtime.last_prefill_tokens <= usage.prompt_tokens - prompt_tokens + 8
     finally:
         hook.remove()
 
 
-def test_cached_follow_up_equals_a_full_recompute(tiny_dir, pages_a):
-    cached = ModelManager(str(tiny_dir))
-    fresh = ModelManager(str(tiny_dir), cache_enabled=False)
+@pytest.mark.parametrize("template", TEMPLATE_NAMES)
+def test_cached_follow_up_equals_a_full_recompute(template_dirs, template, pages_a):
+    cached = ModelManager(str(template_dirs(template)))
+    fresh = ModelManager(str(template_dirs(template)), cache_enabled=False)
     cached.load(), fresh.load()
     first = run(cached, AnswerRequest(pages=pages_a, pages_key="eq", question="Who signed the report?"))
-    # the recompute knows the first answer's token ids too (greedy: the same answer), as a restarted chat would
     assert run(fresh, AnswerRequest(pages=pages_a, pages_key="eq", question="Who signed the report?"))[-1].raw \
         == first[-1].raw
-    history = (("Who signed the report?", first[-1].raw),)
+    history = thinking_history("Who signed the report?", first[-1].raw)
     follow = AnswerRequest(pages=pages_a, pages_key="eq", question="Which month?", history=history)
     cached.runtime.record_logits = fresh.runtime.record_logits = True
     from_cache = run(cached, follow)
     recomputed = run(fresh, follow)
-    assert from_cache[-1].usage.cached_tokens >= first[-1].usage.prompt_tokens + 11
+    assert from_cache[-1].usage.cached_tokens >= 0.9 * first[-1].usage.prompt_tokens
     assert recomputed[-1].usage.cached_tokens == 0
+    assert from_cache[-1].usage.prompt_tokens == recomputed[-1].usage.prompt_tokens
     assert from_cache[-1].raw == recomputed[-1].raw
     for a, b in zip(cached.runtime.last_logits, fresh.runtime.last_logits, strict=True):
         assert torch.allclose(a, b, atol=1e-4, rtol=0), float((a - b).abs().max())
@@ -148,13 +175,14 @@ def test_wrong_positions_would_change_the_answer(tiny_dir, pages_a):
     first = run(m, AnswerRequest(pages=pages_a, pages_key="shift", question="Who?"))
     follow = AnswerRequest(pages=pages_a, pages_key="shift", question="Where?", history=(("Who?", first[-1].raw),))
     good = run(m, follow)[-1].raw
-    for entry in m.runtime.cache._docs["shift"].entries:
+    for entry in m.runtime.cache.entries_of("shift"):
         entry.rope_deltas = entry.rope_deltas + 7
     assert run(m, follow)[-1].raw != good
 
 
-def test_two_documents_interleaved_each_get_their_own_answers(tiny_dir, pages_a, pages_b):
-    solo_a, solo_b, mixed = (ModelManager(str(tiny_dir)) for _ in range(3))
+@pytest.mark.parametrize("template", TEMPLATE_NAMES)
+def test_two_documents_interleaved_each_get_their_own_answers(template_dirs, template, pages_a, pages_b):
+    solo_a, solo_b, mixed = (ModelManager(str(template_dirs(template))) for _ in range(3))
     for m in (solo_a, solo_b, mixed):
         m.load()
 
@@ -187,8 +215,8 @@ def test_cache_budget_evicts_least_recently_used(tiny_dir, pages_a, pages_b):
     run(m, AnswerRequest(pages=pages_b, pages_key="B", question="q"))
     cache = m.runtime.cache
     assert cache.nbytes <= cache.budget_bytes
-    assert len(cache._docs["B"].entries) == 2  # B's pages and its conversation, used last, are kept
-    assert len(cache._docs["A"].entries) < 2  # A's pages, used longest ago, went first
+    assert len(cache.entries_of("B")) == 2  # B's pages and its conversation, used last, are kept
+    assert len(cache.entries_of("A")) < 2  # A's pages, used longest ago, went first
     again = run(m, AnswerRequest(pages=pages_a, pages_key="A", question="another question"))
     assert again[-1].raw  # answered, from what was left or recomputed
 
@@ -232,7 +260,7 @@ def test_sampling_follows_the_seed(manager, pages_a):
 
 def test_stop_tokens_end_the_answer(manager, pages_a):
     events = run(manager, AnswerRequest(pages=pages_a, pages_key="a", question="Who signed the report?"))
-    first_token = manager.runtime._answers[events[-1].raw][0]  # the first token the model produced
+    first_token = manager.runtime.last_generated[0]  # the first token the model produced
     stopped = run(manager, AnswerRequest(pages=pages_a, pages_key="a", question="Who signed the report?"),
                   GenerationSettings(max_new_tokens=12, temperature=0, repetition_penalty=1.0,
                                      stop_token_ids=(first_token,)))
@@ -314,3 +342,154 @@ def test_bench_generate_reports_the_figures(tiny_dir, tmp_path):
     for key in ("ttft_first_s", "ttft_followup_s", "decode_tok_s", "peak_mem_gb"):
         assert isinstance(out[key], (int, float)) and out[key] > 0, key
     assert out["followup_cached_tokens"] > out["visual_tokens"] and out["pages"] == 1
+
+
+# --- the real model's contract: its own template, the thinking out of the history, threads, clean text -------
+
+
+def _reference_ids(processor, pages, messages) -> list[int]:
+    """What the model's template and its processor give for these messages: the contract the engine meets."""
+    text = processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    return processor(text=[text], images=list(pages), return_tensors="pt")["input_ids"][0].tolist()
+
+
+@pytest.mark.parametrize("template", TEMPLATE_NAMES)
+def test_prompt_ids_are_the_templates_and_the_processors(managers, template, pages_a):
+    runtime = managers(template).runtime
+    processor = runtime.processor
+    images = [{"type": "image"} for _ in pages_a]
+    first = AnswerRequest(pages=pages_a, pages_key="ids", question="Who signed the report?")
+    assert runtime._prompt(first, GREEDY).ids == _reference_ids(
+        processor, pages_a, [{"role": "user", "content": [*images, {"type": "text", "text": "Who signed the report?"}]}])
+    raw = "<think>\nThe report ends with a signature on page 1.\n</think>\n<answer>Ines Varga signed it.</answer>"
+    follow = AnswerRequest(pages=pages_a, pages_key="ids", question="In which month?",
+                           history=(("Who signed the report?", raw),))
+    prompt = runtime._prompt(follow, GREEDY)
+    expected = _reference_ids(processor, pages_a, [
+        {"role": "user", "content": [*images, {"type": "text", "text": "Who signed the report?"}]},
+        {"role": "assistant", "content": "Ines Varga signed it."},
+        {"role": "user", "content": [{"type": "text", "text": "In which month?"}]}])
+    assert prompt.ids == expected
+    assert "signature on page 1" not in prompt.text and "<answer>" not in prompt.text  # the thinking stays out
+    with_thinking = processor.apply_chat_template([
+        {"role": "user", "content": [*images, {"type": "text", "text": "Who signed the report?"}]},
+        {"role": "assistant", "content": raw},
+        {"role": "user", "content": [{"type": "text", "text": "In which month?"}]}],
+        add_generation_prompt=True, tokenize=False)
+    if template in ("tiny", "glm41v"):  # templates that render the history as given would have kept it
+        assert "signature on page 1" in with_thinking
+    # the page prefix ends at the last image token, wherever the template puts the question
+    assert prompt.ids[prompt.prefix_len - 1] == runtime.prompts.image_token_id
+    assert runtime.prompts.image_token_id not in prompt.ids[prompt.prefix_len:]
+
+
+@pytest.mark.parametrize("template", TEMPLATE_NAMES)
+def test_a_turn_stopped_while_thinking_is_left_out_of_the_history(managers, template, pages_a):
+    runtime = managers(template).runtime
+    alone = runtime._prompt(AnswerRequest(pages=pages_a, pages_key="k", question="Next?"), GREEDY)
+    stopped = runtime._prompt(AnswerRequest(pages=pages_a, pages_key="k", question="Next?",
+                                            history=(("First?", "<think>Still reading page"),)), GREEDY)
+    assert stopped.ids == alone.ids and "Still reading" not in stopped.text
+    partial = runtime._prompt(AnswerRequest(pages=pages_a, pages_key="k", question="Next?",
+                                            history=(("First?", "<think>done</think>The keeper log"),)), GREEDY)
+    assert "The keeper log" in partial.text and "done" not in partial.text and "<think>done" not in partial.text
+
+
+def test_typed_special_tokens_stay_text(managers, pages_a):
+    runtime = managers("tiny").runtime
+    question = "Is <|image|> or <|user|> or [gMASK] in the text?"
+    prompt = runtime._prompt(AnswerRequest(pages=pages_a, pages_key="typed", question=question), GREEDY)
+    counts = [runtime.prompts.visual_tokens(*img.size) for img in pages_a]
+    assert prompt.ids.count(runtime.prompts.image_token_id) == sum(counts)  # no placeholder without an image
+    user_id = runtime.tokenizer.convert_tokens_to_ids("<|user|>")
+    assert prompt.ids.count(user_id) == 1  # no forged turn
+    events = run(managers("tiny"), AnswerRequest(pages=pages_a, pages_key="typed", question=question))
+    assert events[-1].kind == "done"
+
+
+def _in_new_threads(generator) -> list:
+    """Drive a generator with each next() on a thread of its own, as Gradio's worker pool resumes them."""
+    events: list = []
+    failure: list = []
+
+    def step():
+        try:
+            events.append(next(generator))
+        except StopIteration:
+            events.append(None)
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+            failure.append(exc)
+
+    while not events or events[-1] is not None:
+        worker = threading.Thread(target=step)
+        worker.start()
+        worker.join(timeout=120)
+        assert not worker.is_alive(), "a step hung"
+        if failure:
+            raise failure[0]
+    return events[:-1]
+
+
+@pytest.mark.parametrize("template", ["tiny", "glm45v"])
+def test_an_answer_resumed_on_other_threads_and_its_follow_ups(managers, template, pages_a):
+    manager = managers(template)
+    torch.set_grad_enabled(True)  # as on Gradio's worker threads: grad mode is on wherever the steps resume
+    history = ()
+    for number, question in enumerate(["Who signed?", "How many ships?", "In which month?", "Where?"]):
+        request = AnswerRequest(pages=pages_a, pages_key=f"threads-{template}", question=question, history=history)
+        events = _in_new_threads(manager.answer(request, GREEDY, threading.Event()))
+        done = events[-1]
+        assert done.kind == "done" and done.usage.completion_tokens == GREEDY.max_new_tokens
+        if number:
+            assert done.usage.cached_tokens >= done.usage.visual_tokens  # the follow-ups reuse the cache
+        history += ((question, done.raw),)
+    for entry in manager.runtime.cache.entries_of(f"threads-{template}"):
+        assert all(not t.requires_grad and t.grad_fn is None for layer in entry.cache.layers
+                   for t in (layer.keys, layer.values))
+
+
+def test_an_abandoned_answer_stops_and_frees_the_model(managers, pages_a):
+    manager = managers("tiny")
+    long = GenerationSettings(max_new_tokens=5000, temperature=0, repetition_penalty=1.0, ignore_stop=True)
+    events = manager.answer(AnswerRequest(pages=pages_a, pages_key="abandon", question="Go on"), long)
+    next(events)
+    events.close()  # the page was closed: the consumer goes away mid-answer
+    again = run(manager, AnswerRequest(pages=pages_a, pages_key="abandon", question="Again"))
+    assert again[-1].usage.finish_reason == "length" and again[-1].usage.completion_tokens == 12
+
+
+def test_special_tokens_never_reach_the_text(managers, pages_a, monkeypatch):
+    manager = managers("tiny")
+    runtime = manager.runtime
+    tok = runtime.tokenizer
+    script = [tok.convert_tokens_to_ids(t) for t in ("<think>",)] + tok.encode("Page 2", add_special_tokens=False) \
+        + [tok.convert_tokens_to_ids(t) for t in ("</think>", "<|begin_of_box|>", "[gMASK]", "<sop>")] \
+        + tok.encode("42", add_special_tokens=False) + [tok.convert_tokens_to_ids("<|end_of_box|>"), 151329]
+    steps = iter(script)
+    monkeypatch.setattr(runtime, "_sample", lambda *args: next(steps))
+    events = run(manager, AnswerRequest(pages=pages_a, pages_key="special", question="q"),
+                 GenerationSettings(max_new_tokens=40, temperature=0, repetition_penalty=1.0))
+    thinking = "".join(e.text for e in events if e.kind == "thinking")
+    text = "".join(e.text for e in events if e.kind == "text")
+    assert thinking == "Page 2" and text == "42"
+    done = events[-1]
+    assert done.usage.finish_reason == "stop"
+    for marker in ("<|begin_of_box|>", "<|end_of_box|>", "[gMASK]", "<sop>"):
+        assert marker not in done.raw
+    assert runtime.last_generated == script[:-1]  # the model was fed them all the same
+
+
+def test_reload_finishes_the_running_answer_and_refuses_the_old_runtime(tiny_dir, pages_a):
+    m = ModelManager(str(tiny_dir))
+    m.load()
+    old = m.runtime
+    events = m.answer(AnswerRequest(pages=pages_a, pages_key="reload", question="q"), GREEDY)
+    first = next(events)
+    reloader = threading.Thread(target=m.reload)
+    reloader.start()
+    rest = list(events)  # the running answer ends normally while the reload waits for it
+    reloader.join(timeout=120)
+    assert [first, *rest][-1].kind == "done" and m.state.ready and m.runtime is not old
+    with pytest.raises(EngineError, match="unloaded"):
+        list(old.answer(AnswerRequest(pages=pages_a, pages_key="reload", question="q"), GREEDY, threading.Event()))
+    assert run(m, AnswerRequest(pages=pages_a, pages_key="reload", question="q"))[-1].kind == "done"

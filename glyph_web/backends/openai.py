@@ -3,9 +3,10 @@
 The app stays the document front end (upload, render, chat); generation, batching and the KV cache are the
 server's job. For the server's prefix cache to hit on follow-up questions, every turn sends the same bytes
 first: the pages as PNG data URLs in page order (encoded once per set of pages and kept), then the question,
-so a follow-up's prompt starts with the previous one byte for byte. Thinking arrives in `reasoning_content`
-when the server parses it (vLLM/SGLang `--reasoning-parser glm45`); otherwise <think> tags in the content
-are split here. No torch.
+so a follow-up's prompt starts with the previous one byte for byte. Earlier answers go back as their visible
+text only, as the local engine sends them. Thinking arrives in `reasoning_content` (or `reasoning`, vLLM's newer
+name) when the server parses it (vLLM/SGLang `--reasoning-parser glm45`); otherwise <think> tags in the content
+are split here, and GLM-V markers such as <|begin_of_box|> are dropped. No torch.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import httpx
 
 from glyph_web.engine.manager import AnswerRequest, GenerationSettings, ModelState
 from glyph_web.errors import EngineError
-from glyph_web.stream import StreamEvent, ThinkSplitter, Usage
+from glyph_web.stream import StreamEvent, ThinkSplitter, Usage, history_turns
 
 logger = logging.getLogger(__name__)
 
@@ -123,8 +124,9 @@ class OpenAIBackend:
         return urls
 
     def messages(self, request: AnswerRequest) -> list[dict]:
-        """Pages first, in order, with the first question; then the turns so far; then the question."""
-        turns = [*request.history, (request.question, None)]
+        """Pages first, in order, with the first question; then the turns so far (visible answers only, a turn
+        stopped before any answer left out); then the question."""
+        turns = [*history_turns(request.history), (request.question, None)]
         images = [{"type": "image_url", "image_url": {"url": url}} for url in self.page_urls(request)]
         out = []
         for number, (question, answer) in enumerate(turns):

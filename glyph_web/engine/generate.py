@@ -1,10 +1,11 @@
 """Runtime: a loaded GLM-4.1V/Glyph model, its processor, and the decoding loop with prefix reuse.
 
-The prompt is built as the GLM chat template lays it out (pages as images first, then the question, as the
-official Glyph demo sends them): the page prefix comes from the processor (image tokens expanded), the rest is
-tokenised text, and earlier answers are the token ids the model produced, so that a follow-up question's ids
-extend the cached ids exactly. The decoding loop is our own rather than `generate()`: it times the first
-token when it is sampled, checks the stop request at every step, and feeds only what the cache lacks.
+The prompt is the model's own chat template over the whole conversation (engine/prompt.py); the KV cache
+follows the prompt, by the longest common token prefix with what was read before (engine/kvcache.py). The
+decoding loop is our own rather than `generate()`: it times the first token when it is sampled, checks the stop
+request at every step, feeds only what the cache lacks, and keeps the tokenizer's special tokens (other than
+the think/answer tags) out of the text. Every step runs on the runtime's decode thread (engine/worker.py),
+whichever thread resumes the answer's generator.
 
 GLM-4.1V keeps the M-RoPE offset of the images (`rope_deltas`) on the model object; it is saved with each
 cache entry and restored before every forward pass, because another document's request in between would
@@ -15,9 +16,9 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -27,27 +28,28 @@ from PIL import Image
 
 from glyph_web.engine.kvcache import CacheEntry, PrefixCache
 from glyph_web.engine.manager import AnswerRequest, GenerationSettings
+from glyph_web.engine.prompt import PromptBuilder
+from glyph_web.engine.worker import DecodeThread
 from glyph_web.errors import ContextTooLongError, EngineError
-from glyph_web.render.tokens import smart_resize
 from glyph_web.stream import StreamEvent, ThinkSplitter, Usage
 
 logger = logging.getLogger(__name__)
 
-_Q = "\x00QUESTION\x00"  # sentinels to read the chat template's separators
-_A = "\x00ANSWER\x00"
-MAX_REMEMBERED_ANSWERS = 512
+# Kept in the text: the splitter turns them into thinking and answer. Every other special token is hidden.
+_SHOWN_TAGS = {"<think>", "</think>", "<answer>", "</answer>"}
+_MARKUP = re.compile(r"<\|[^|<>]+\|>")
 
 
 @dataclass
 class _Prompt:
+    text: str  # the chat template's text
     ids: list[int]
-    prefix_len: int  # tokens up to the end of the last image
+    prefix_len: int  # tokens up to and including the last image token
     image_tokens: int
-    mm: dict | None  # processor outputs for the prefix (pixel values ...), None when the cache serves it
 
 
 class Runtime:
-    """Model + processor + prefix cache; not thread-safe (ModelManager serialises calls)."""
+    """Model + processor + prefix cache; answers run one at a time on the runtime's decode thread."""
 
     def __init__(self, model, processor, *, device_name: str, precision: str, noise: bool, cache: PrefixCache):
         self.model = model
@@ -68,15 +70,16 @@ class Runtime:
         }
         self.max_positions = int(text_config.max_position_embeddings)
         self.vocab_size = int(text_config.vocab_size)
-        size = getattr(processor.image_processor, "size", None) or {}
-        self.min_pixels = int(size.get("shortest_edge", 112 * 112))
-        self.max_pixels = int(size.get("longest_edge", 28 * 28 * 15000))
-        self._head, self._between, self._gen, self._user_sep = self._template_parts()
+        self.prompts = PromptBuilder(processor)
         eos = model.generation_config.eos_token_id if model.generation_config else None
         self.model_stop_ids = set(eos if isinstance(eos, (list, tuple)) else [eos] if eos is not None else [])
-        self._answers: OrderedDict[str, tuple[int, ...]] = OrderedDict()  # raw answer text -> its token ids
+        self.hidden_ids = _hidden_token_ids(self.tokenizer)
+        # parameters never need gradients: no step can build a graph, whatever mode a thread is in
+        model.requires_grad_(False)
+        self._worker = DecodeThread()
         # observations for tests and benchmarks
         self.last_prefill_tokens = 0
+        self.last_generated: list[int] = []
         self.record_logits = False
         self.last_logits: list[torch.Tensor] = []
 
@@ -119,6 +122,8 @@ class Runtime:
                    cache=PrefixCache(int(cache_gb * 2**30), enabled=cache_enabled))
 
     def close(self) -> None:
+        """Finish the answers already asked for, then free the model; later answers are refused."""
+        self._worker.close()
         self.cache.clear()
         self.model = None
         if torch.cuda.is_available():
@@ -138,62 +143,25 @@ class Runtime:
 
     # --- the prompt ----------------------------------------------------------------------------------
 
-    def _template_parts(self) -> tuple[str, str, str, str]:
-        """(head, between images and question, generation prompt, separator before a later question)."""
-        tpl = self.processor.apply_chat_template
-        one = tpl([{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": _Q}]}],
-                  add_generation_prompt=True, tokenize=False)
-        two = tpl([{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": _Q}]},
-                   {"role": "assistant", "content": _A},
-                   {"role": "user", "content": [{"type": "text", "text": _Q}]}],
-                  add_generation_prompt=True, tokenize=False)
-        image_block = "<|begin_of_image|><|image|><|end_of_image|>"
-        head, _, rest = one.partition(image_block)
-        between, _, gen = rest.partition(_Q)
-        if not two.startswith(one + _A):
-            raise EngineError("The model's chat template is not prefix-stable; glyph-web cannot reuse its cache.")
-        user_sep = two[len(one) + len(_A):].partition(_Q)[0]
-        return head, between, gen, user_sep
+    def _prompt(self, request: AnswerRequest, settings: GenerationSettings) -> _Prompt:
+        """All ids of the conversation up to the new answer, from the model's template; no image work."""
+        text = self.prompts.text(len(request.pages), request.question, request.history)
+        counts = [self.prompts.visual_tokens(*img.size) for img in request.pages]
+        ids = self.prompts.ids(text, counts)
+        self._check_fits(len(ids), sum(counts), request, settings)
+        return _Prompt(text=text, ids=ids, prefix_len=self.prompts.prefix_length(ids), image_tokens=sum(counts))
 
-    def _encode(self, text: str) -> list[int]:
-        return self.tokenizer(text, add_special_tokens=False)["input_ids"] if text else []
-
-    def _answer_ids(self, raw: str) -> list[int]:
-        ids = self._answers.get(raw)
-        if ids is not None:
-            self._answers.move_to_end(raw)
-            return list(ids)
-        return self._encode(raw)
-
-    def _remember_answer(self, raw: str, ids: list[int]) -> None:
-        self._answers[raw] = tuple(ids)
-        while len(self._answers) > MAX_REMEMBERED_ANSWERS:
-            self._answers.popitem(last=False)
-
-    def _prompt(self, request: AnswerRequest, settings: GenerationSettings, use_known: bool = True) -> _Prompt:
-        """All ids of the conversation up to the new answer; runs the processor only when the cache lacks it."""
-        tail: list[int] = self._encode(request.history[0][0] if request.history else request.question)
-        tail += self._encode(self._gen)
-        for index, (_question, answer) in enumerate(request.history):
-            following = request.history[index + 1][0] if index + 1 < len(request.history) else request.question
-            tail += self._answer_ids(answer) + self._encode(self._user_sep + following + self._gen)
-        known = self.cache.document(request.pages_key) if use_known else None
-        if known is not None:
-            self._check_fits(len(known.ids) + len(tail), known.image_tokens, request, settings)
-            return _Prompt(ids=list(known.ids) + tail, prefix_len=len(known.ids), image_tokens=known.image_tokens,
-                           mm=None)
-        image_tokens = sum(self._visual_tokens(img) for img in request.pages)
-        prefix_text = self._head + "<|begin_of_image|><|image|><|end_of_image|>" * len(request.pages) + self._between
-        self._check_fits(image_tokens + len(self._encode(prefix_text)) + len(tail), image_tokens, request, settings)
-        mm = dict(self.processor(text=[prefix_text], images=list(request.pages), return_tensors="pt"))
-        prefix = mm.pop("input_ids")[0].tolist()
-        mm.pop("attention_mask", None)
-        self.cache.remember_document(request.pages_key, tuple(prefix), image_tokens)
-        return _Prompt(ids=prefix + tail, prefix_len=len(prefix), image_tokens=image_tokens, mm=mm)
-
-    def _visual_tokens(self, img: Image.Image) -> int:
-        h, w = smart_resize(img.height, img.width, self.min_pixels, self.max_pixels)
-        return (h // 28) * (w // 28)
+    def _vision_inputs(self, prompt: _Prompt, request: AnswerRequest) -> tuple[_Prompt, dict]:
+        """The processor's tensors for the pages (pixel values, grids, token types up to the last image)."""
+        ids, mm = self.prompts.vision_inputs(prompt.text, request.pages)
+        if ids != prompt.ids:  # cannot happen with the processors we know; theirs is the authority
+            logger.warning("prompt ids differ from the processor's (%d vs %d tokens); using the processor's",
+                           len(prompt.ids), len(ids))
+            prompt = _Prompt(text=prompt.text, ids=ids, prefix_len=self.prompts.prefix_length(ids),
+                             image_tokens=prompt.image_tokens)
+        if "mm_token_type_ids" in mm:
+            mm["mm_token_type_ids"] = mm["mm_token_type_ids"][:, :prompt.prefix_len]
+        return prompt, mm
 
     def _check_fits(self, prompt_tokens: int, image_tokens: int, request: AnswerRequest,
                     settings: GenerationSettings) -> None:
@@ -215,7 +183,13 @@ class Runtime:
 
     def answer(self, request: AnswerRequest, settings: GenerationSettings,
                stop: threading.Event) -> Iterator[StreamEvent]:
+        """Stream the answer; the work runs on the decode thread, whichever thread asks for the next event."""
+        return self._worker.stream(lambda cancelled: self._answer(request, settings, cancelled), stop)
+
+    def _answer(self, request: AnswerRequest, settings: GenerationSettings, stop) -> Iterator[StreamEvent]:
         started = time.perf_counter()
+        if self.model is None:
+            raise EngineError("The model was unloaded (a reload or shutdown); ask again.")
         if not request.pages:
             raise EngineError("There are no pages to read: add a document first.")
         if settings.max_new_tokens < 1:
@@ -226,34 +200,32 @@ class Runtime:
         # a match that ends inside the pages would need some images encoded again: read them all instead
         entry, shared = self.cache.best(request.pages_key, prompt.ids, min_shared=prompt.prefix_len)
         self.last_logits = []
-        with torch.inference_mode():
-            if entry is not None:
-                kv = copy.deepcopy(entry.cache)
-                _crop(kv, shared)
-                rope_deltas = entry.rope_deltas
-                model.model.rope_deltas = rope_deltas
-                logits = self._forward(prompt.ids[shared:], kv, device)
-                self.last_prefill_tokens = len(prompt.ids) - shared
-            else:
-                if prompt.mm is None:  # the pages' cache was evicted: run the processor after all
-                    prompt = self._prompt(request, settings, use_known=False)
-                from transformers import DynamicCache
+        if entry is not None:
+            kv = copy.deepcopy(entry.cache)
+            _crop(kv, shared)
+            rope_deltas = entry.rope_deltas
+            model.model.rope_deltas = rope_deltas
+            logits = self._forward(prompt.ids[shared:], kv, device)
+            self.last_prefill_tokens = len(prompt.ids) - shared
+        else:
+            from transformers import DynamicCache
 
-                kv = DynamicCache()
-                model.model.rope_deltas = None
-                mm = {k: v.to(device) for k, v in prompt.mm.items()}
-                if "pixel_values" in mm:
-                    mm["pixel_values"] = mm["pixel_values"].to(model.dtype)
-                self._forward(prompt.ids[:prompt.prefix_len], kv, device, **mm)
-                rope_deltas = model.model.rope_deltas
-                self.cache.store(request.pages_key, CacheEntry(ids=tuple(prompt.ids[:prompt.prefix_len]),
-                                                               cache=copy.deepcopy(kv), rope_deltas=rope_deltas,
-                                                               nbytes=_nbytes(kv)))
-                logits = self._forward(prompt.ids[prompt.prefix_len:], kv, device)
-                self.last_prefill_tokens = len(prompt.ids)
-                shared = 0
-            yield from self._decode(request, settings, stop, prompt, logits, kv, rope_deltas, shared, entry,
-                                    started)
+            prompt, mm = self._vision_inputs(prompt, request)
+            kv = DynamicCache()
+            model.model.rope_deltas = None
+            mm = {k: v.to(device) for k, v in mm.items()}
+            if "pixel_values" in mm:
+                mm["pixel_values"] = mm["pixel_values"].to(model.dtype)
+            self._forward(prompt.ids[:prompt.prefix_len], kv, device, **mm)
+            rope_deltas = model.model.rope_deltas
+            pages = prompt.ids[:prompt.prefix_len]
+            self.cache.store(request.pages_key, CacheEntry(ids=tuple(pages), cache=copy.deepcopy(kv),
+                                                           rope_deltas=rope_deltas, nbytes=_nbytes(kv),
+                                                           prompt_len=len(pages), pages=True))
+            logits = self._forward(prompt.ids[prompt.prefix_len:], kv, device)
+            self.last_prefill_tokens = len(prompt.ids)
+            shared = 0
+        yield from self._decode(request, settings, stop, prompt, logits, kv, rope_deltas, shared, entry, started)
 
     def _forward(self, ids: list[int], kv, device, **mm) -> torch.Tensor:
         """Feed ids after what kv holds; the logits of the last position, (vocab,) float32."""
@@ -269,6 +241,7 @@ class Runtime:
         if settings.seed is not None:
             generator = torch.Generator(device=logits.device).manual_seed(settings.seed)
         generated: list[int] = []
+        shown: list[int] = []  # generated less the hidden special tokens
         ttft = None
         splitter = ThinkSplitter()
         prefix_offset = read_offset = 0
@@ -285,9 +258,11 @@ class Runtime:
                 break
             generated.append(token)
             history = torch.cat([history, torch.tensor([[token]], device=history.device)], dim=1)
-            delta, prefix_offset, read_offset = _detok(self.tokenizer, generated, prefix_offset, read_offset)
-            for kind, text in splitter.feed(delta):
-                yield StreamEvent(kind, text)
+            if token not in self.hidden_ids:
+                shown.append(token)
+                delta, prefix_offset, read_offset = _detok(self.tokenizer, shown, prefix_offset, read_offset)
+                for kind, text in splitter.feed(delta):
+                    yield StreamEvent(kind, text)
             if len(generated) >= settings.max_new_tokens:
                 break
             if stop.is_set():
@@ -297,12 +272,15 @@ class Runtime:
             logits = self._forward([token], kv, device)
         for kind, text in splitter.flush():
             yield StreamEvent(kind, text)
-        raw = self.tokenizer.decode(generated, skip_special_tokens=False)
-        self._remember_answer(raw, generated)
+        raw = self.tokenizer.decode(shown, skip_special_tokens=False)
+        self.last_generated = generated
         fed = prompt.ids + (generated if finish == "stop" else generated[:-1])
+        # the conversation this one grew from is dead once the new prompt took all of its prompt: the rest of it
+        # is the raw answer (thinking included), which the template never renders again
+        grew_from = entry if entry is not None and not entry.pages and shared >= entry.prompt_len else None
         self.cache.store(request.pages_key, CacheEntry(ids=tuple(fed), cache=kv, rope_deltas=rope_deltas,
-                                                       nbytes=_nbytes(kv)),
-                         replaces=entry if entry is not None and len(entry.ids) > prompt.prefix_len else None)
+                                                       nbytes=_nbytes(kv), prompt_len=len(prompt.ids)),
+                         replaces=grew_from)
         usage = Usage(prompt_tokens=len(prompt.ids), visual_tokens=prompt.image_tokens,
                       completion_tokens=len(generated), cached_tokens=shared, ttft_s=ttft,
                       total_s=time.perf_counter() - started, finish_reason=finish)
@@ -332,6 +310,20 @@ def _logits_processors(settings: GenerationSettings) -> list:
         if 0 < settings.top_p < 1:
             out.append(TopPLogitsWarper(settings.top_p))
     return out
+
+
+def _hidden_token_ids(tokenizer) -> set[int]:
+    """Ids never shown as text: the tokenizer's special tokens and any <|...|> markup token (GLM-V's
+    <|begin_of_box|> is not always marked special), except the think/answer tags the splitter reads."""
+    hidden = set(getattr(tokenizer, "all_special_ids", []) or [])
+    for token_id, token in tokenizer.added_tokens_decoder.items():
+        if token.special or _MARKUP.fullmatch(token.content):
+            hidden.add(int(token_id))
+    for tag in _SHOWN_TAGS:
+        token_id = tokenizer.convert_tokens_to_ids(tag)
+        if isinstance(token_id, int) and token_id != tokenizer.unk_token_id:
+            hidden.discard(token_id)
+    return hidden
 
 
 def _detok(tokenizer, ids: list[int], prefix_offset: int, read_offset: int) -> tuple[str, int, int]:

@@ -1,10 +1,15 @@
-"""Prefix reuse: KV caches of what the model has already read, kept per document, bounded by memory (LRU).
+"""Prefix reuse: KV caches of what the model has already read, found by the longest common token prefix.
 
-An entry is the cache after feeding a token sequence: a document's page prefix (`[gMASK]<sop><|user|>` and
-the image tokens), or a whole conversation so far. A request looks for the stored sequence that shares the
-longest prefix with its own ids, takes a copy of that cache cropped to the shared length, and prefills only
-the rest: a follow-up question runs neither the image processor nor the vision encoder. Keys hold the
-document hash, the render config and the model, so a changed document or config never meets stale state.
+An entry is the cache after feeding a token sequence: a document's pages (the prompt up to its last image
+token), or a whole conversation so far. A request looks for the stored sequence of the same pages that shares
+the longest prefix with its own ids, as vLLM's prefix caching does, takes a copy of that cache cropped to the
+shared length, and prefills only the rest. Nothing assumes the chat template renders a conversation as an
+extension of the previous prompt: where the history is rendered differently from what the model generated
+(GLM-4.5V's `<think></think>` + answer), the match simply ends there and the pages are still reused.
+
+Entries are grouped by the pages' key (document hash, render config, font): image tokens are one id repeated,
+so two documents of the same page sizes have the same ids and only the key tells them apart. Memory is bounded
+by bytes and by a count of entries (least recently used out); a key with no entries left is forgotten.
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
+
+MAX_ENTRIES = 256  # bounds the prefix scan and the bookkeeping, whatever the entries' sizes
 
 
 @dataclass
@@ -25,25 +32,19 @@ class CacheEntry:
     cache: object  # transformers DynamicCache
     rope_deltas: object  # torch tensor (batch, 1)
     nbytes: int
+    prompt_len: int = 0  # of ids, what was prompt (the rest was generated)
+    pages: bool = False  # the pages alone (the prompt up to its last image token), shared by conversations
     stamp: int = 0
 
 
-@dataclass
-class DocumentPrefix:
-    """What is known of one document's pages without running the processor again."""
-
-    ids: tuple[int, ...]  # the prompt up to the end of the last image
-    image_tokens: int
-    entries: list[CacheEntry] = field(default_factory=list)
-
-
 class PrefixCache:
-    """Stored KV caches by document key, evicted least-recently-used beyond budget_bytes."""
+    """Stored KV caches by pages key, evicted least-recently-used beyond budget_bytes or max_entries."""
 
-    def __init__(self, budget_bytes: int, enabled: bool = True):
+    def __init__(self, budget_bytes: int, enabled: bool = True, max_entries: int = MAX_ENTRIES):
         self.budget_bytes = budget_bytes
+        self.max_entries = max_entries
         self.enabled = enabled and budget_bytes > 0
-        self._docs: dict[str, DocumentPrefix] = {}
+        self._docs: dict[str, list[CacheEntry]] = {}
         self._lock = threading.Lock()
         self._clock = itertools.count(1)
         self.hits = 0
@@ -51,31 +52,35 @@ class PrefixCache:
 
     @property
     def nbytes(self) -> int:
-        return sum(e.nbytes for d in self._docs.values() for e in d.entries)
-
-    def document(self, key: str) -> DocumentPrefix | None:
-        return self._docs.get(key) if self.enabled else None
-
-    def remember_document(self, key: str, ids: tuple[int, ...], image_tokens: int) -> DocumentPrefix | None:
-        if not self.enabled:
-            return None
         with self._lock:
-            doc = self._docs.get(key)
-            if doc is None or doc.ids != ids:
-                doc = self._docs[key] = DocumentPrefix(ids=ids, image_tokens=image_tokens)
-            return doc
+            return self._nbytes()
+
+    @property
+    def entries(self) -> int:
+        with self._lock:
+            return sum(len(entries) for entries in self._docs.values())
+
+    @property
+    def keys(self) -> int:
+        """How many pages keys have entries (records of documents with nothing cached are not kept)."""
+        with self._lock:
+            return len(self._docs)
+
+    def entries_of(self, key: str) -> list[CacheEntry]:
+        with self._lock:
+            return list(self._docs.get(key, ()))
 
     def best(self, key: str, ids: list[int], min_shared: int = 1) -> tuple[CacheEntry | None, int]:
-        """The entry sharing the longest prefix with ids, and that length (capped below len(ids)).
+        """The entry of these pages sharing the longest prefix with ids, and that length (capped below len(ids)).
 
         A match shorter than min_shared (e.g. one that stops inside the pages) counts as a miss.
         """
         if not self.enabled:
             return None, 0
+        ids = tuple(ids)
         with self._lock:
-            doc = self._docs.get(key)
             best, best_len = None, 0
-            for entry in doc.entries if doc else ():
+            for entry in self._docs.get(key, ()):
                 shared = _common_prefix(entry.ids, ids)
                 if shared > best_len:
                     best, best_len = entry, shared
@@ -88,34 +93,40 @@ class PrefixCache:
             return best, min(best_len, len(ids) - 1)
 
     def store(self, key: str, entry: CacheEntry, replaces: CacheEntry | None = None) -> None:
-        """Keep entry; drop `replaces` (the shorter entry a conversation grew from); evict to the budget."""
+        """Keep entry; drop `replaces` (the entry a conversation grew from); evict to the bounds."""
         if not self.enabled or entry.nbytes > self.budget_bytes:
             return
         with self._lock:
-            doc = self._docs.get(key)
-            if doc is None:
-                return
             entry.stamp = next(self._clock)
-            doc.entries = [e for e in doc.entries if e is not replaces and e.ids != entry.ids]
-            doc.entries.append(entry)
+            kept = [e for e in self._docs.get(key, ()) if e is not replaces and e.ids != entry.ids]
+            self._docs[key] = [*kept, entry]
             self._evict()
 
     def clear(self) -> None:
         with self._lock:
             self._docs.clear()
 
+    def _nbytes(self) -> int:
+        return sum(e.nbytes for entries in self._docs.values() for e in entries)
+
     def _evict(self) -> None:
-        while self.nbytes > self.budget_bytes:
-            doc_key, doc, oldest = min(((k, d, e) for k, d in self._docs.items() for e in d.entries),
-                                       key=lambda item: item[2].stamp)
-            doc.entries.remove(oldest)
-            logger.info("kv cache: evicted %d tokens of %s (%.1f MB)", len(oldest.ids), doc_key[:12],
+        while self._docs and (self._nbytes() > self.budget_bytes
+                              or sum(len(v) for v in self._docs.values()) > self.max_entries):
+            key, oldest = min(((k, e) for k, entries in self._docs.items() for e in entries),
+                              key=lambda item: item[1].stamp)
+            self._docs[key].remove(oldest)
+            if not self._docs[key]:
+                del self._docs[key]
+            logger.info("kv cache: evicted %d tokens of %s (%.1f MB)", len(oldest.ids), key[:12],
                         oldest.nbytes / 2**20)
 
 
-def _common_prefix(a: tuple[int, ...], b: list[int]) -> int:
+def _common_prefix(a: tuple[int, ...], b: tuple[int, ...], chunk: int = 2048) -> int:
+    """Length of the common prefix; whole chunks are compared in C (prompts are tens of thousands of ids)."""
     n = min(len(a), len(b))
     i = 0
+    while i + chunk <= n and a[i:i + chunk] == b[i:i + chunk]:
+        i += chunk
     while i < n and a[i] == b[i]:
         i += 1
     return i

@@ -2,8 +2,8 @@
 answers streamed with prefix reuse. The only stage that imports torch, and only when a model loads.
 
 Loading follows the Glyph README: AutoProcessor + AutoModelForImageTextToText. A failed load leaves the
-process running with the reason in `state`. Generation is serialised by one lock (one answer on the device at a
-time); a stop request ends it within one decoding step.
+process running with the reason in `state`. Answers run one at a time on the runtime's decode thread (one
+answer on the device at a time, whichever thread consumes it); a stop request ends one within one decoding step.
 """
 
 from __future__ import annotations
@@ -87,7 +87,6 @@ class ModelManager:
         self.tiny_dir = Path(tiny_dir) if tiny_dir else _default_cache_dir() / "tiny-glm4v"
         self._state = ModelState(model=model)
         self._load_lock = threading.Lock()
-        self._generate_lock = threading.Lock()
         self._runtime = None  # engine.generate.Runtime once loaded
 
     # --- state and loading ---------------------------------------------------------------------------
@@ -132,14 +131,16 @@ class ModelManager:
         return thread
 
     def reload(self, *, load_in_4bit: bool | None = None) -> ModelState:
-        """Drop the loaded model (freeing device memory) and load again, e.g. to switch 4-bit on or off."""
-        with self._generate_lock, self._load_lock:
+        """Drop the loaded model (freeing device memory) and load again, e.g. to switch 4-bit on or off.
+
+        Answers already asked for finish first (the runtime's close waits for them)."""
+        with self._load_lock:
             if load_in_4bit is not None:
                 self.load_in_4bit = load_in_4bit
-            if self._runtime is not None:
-                self._runtime.close()
-            self._runtime = None
+            runtime, self._runtime = self._runtime, None
             self._state = ModelState(model=self.model_name)
+            if runtime is not None:
+                runtime.close()
         return self.load()
 
     # --- answering -----------------------------------------------------------------------------------
@@ -156,8 +157,7 @@ class ModelManager:
                               else "The model is not loaded.")
         settings = settings or GenerationSettings()
         stop = stop or threading.Event()
-        with self._generate_lock:
-            yield from runtime.answer(request, settings, stop)
+        yield from runtime.answer(request, settings, stop)
 
     def count_tokens(self, text: str) -> int | None:
         """Text tokens of the model's tokenizer, or None before the model is loaded."""

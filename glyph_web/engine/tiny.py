@@ -94,8 +94,11 @@ def build_tokenizer():
                                    padding_side="left", model_max_length=TEXT["max_position_embeddings"])
 
 
-def make_tiny_model(folder: str | Path, seed: int = 0) -> Path:
-    """Write the checkpoint (config, weights, tokenizer, processor, chat template) into folder."""
+def make_tiny_model(folder: str | Path, seed: int = 0, chat_template: str | None = None) -> Path:
+    """Write the checkpoint (config, weights, tokenizer, processor, chat template) into folder.
+
+    `chat_template` replaces our own template (for example one of the GLM-V family's, to see the prompts a real
+    checkpoint would get)."""
     import torch
     from transformers import (Glm4vConfig, Glm4vForConditionalGeneration, Glm4vImageProcessor, Glm4vProcessor,
                               Glm4vVideoProcessor, GenerationConfig)
@@ -118,7 +121,7 @@ def make_tiny_model(folder: str | Path, seed: int = 0) -> Path:
         pad_token_id=ids["<|endoftext|>"], do_sample=False)
     model.save_pretrained(folder)
     processor = Glm4vProcessor(image_processor=Glm4vImageProcessor(), tokenizer=tokenizer,
-                               video_processor=Glm4vVideoProcessor(), chat_template=CHAT_TEMPLATE)
+                               video_processor=Glm4vVideoProcessor(), chat_template=chat_template or CHAT_TEMPLATE)
     processor.save_pretrained(folder)
     (folder / TINY_MARKER).write_text(json.dumps({
         "what": "tiny random-weight GLM-4.1V checkpoint made by glyph-web; its answers are noise",
