@@ -493,3 +493,17 @@ def test_reload_finishes_the_running_answer_and_refuses_the_old_runtime(tiny_dir
     with pytest.raises(EngineError, match="unloaded"):
         list(old.answer(AnswerRequest(pages=pages_a, pages_key="reload", question="q"), GREEDY, threading.Event()))
     assert run(m, AnswerRequest(pages=pages_a, pages_key="reload", question="q"))[-1].kind == "done"
+
+
+def test_an_answer_stopped_while_waiting_for_the_device_reads_nothing(managers, pages_a):
+    manager = managers("tiny")
+    calls = []
+    hook = manager.runtime.model.model.visual.register_forward_hook(lambda *a: calls.append(1))
+    try:
+        stop = threading.Event()
+        stop.set()
+        events = run(manager, AnswerRequest(pages=pages_a, pages_key="waited", question="q"), GREEDY, stop)
+    finally:
+        hook.remove()
+    assert calls == [] and [e.kind for e in events] == ["usage", "done"]
+    assert events[-1].usage.finish_reason == "cancelled" and events[-1].usage.completion_tokens == 0

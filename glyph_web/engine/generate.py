@@ -15,6 +15,7 @@ otherwise shift the 3D positions silently.
 from __future__ import annotations
 
 import copy
+import inspect
 import logging
 import re
 import threading
@@ -74,6 +75,8 @@ class Runtime:
         eos = model.generation_config.eos_token_id if model.generation_config else None
         self.model_stop_ids = set(eos if isinstance(eos, (list, tuple)) else [eos] if eos is not None else [])
         self.hidden_ids = _hidden_token_ids(self.tokenizer)
+        # transformers renamed past_key_values to cache (5.2x); a GPU image may hold an older release
+        self._cache_kw = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
         # parameters never need gradients: no step can build a graph, whatever mode a thread is in
         model.requires_grad_(False)
         self._worker = DecodeThread()
@@ -195,6 +198,12 @@ class Runtime:
         if settings.max_new_tokens < 1:
             raise EngineError("The answer limit (max new tokens) must be at least 1.")
         prompt = self._prompt(request, settings)
+        if stop.is_set():  # stopped (or abandoned) while it waited for the device: no prefill for nothing
+            usage = Usage(prompt_tokens=len(prompt.ids), visual_tokens=prompt.image_tokens, ttft_s=None,
+                          total_s=time.perf_counter() - started, finish_reason="cancelled")
+            yield StreamEvent("usage", usage=usage)
+            yield StreamEvent("done", raw="", usage=usage)
+            return
         model = self.model
         device = model.device
         # a match that ends inside the pages would need some images encoded again: read them all instead
@@ -230,7 +239,7 @@ class Runtime:
     def _forward(self, ids: list[int], kv, device, **mm) -> torch.Tensor:
         """Feed ids after what kv holds; the logits of the last position, (vocab,) float32."""
         input_ids = torch.tensor([ids], dtype=torch.long, device=device)
-        out = self.model(input_ids=input_ids, cache=kv, use_cache=True, logits_to_keep=1, **mm)
+        out = self.model(input_ids=input_ids, use_cache=True, logits_to_keep=1, **{self._cache_kw: kv}, **mm)
         return out.logits[0, -1].float()
 
     def _decode(self, request, settings, stop, prompt, logits, kv, rope_deltas, shared, entry, started):
