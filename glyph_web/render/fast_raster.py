@@ -148,11 +148,34 @@ def _round(x: float) -> int:
 # fonts
 
 
+# Threads. The API draws the pages of several requests at once in its thread pool, so everything below is
+# shared between threads and made safe for it:
+# * one GlyphSource (FreeType face + glyph atlas) per font, index and size, shared by all threads: per-thread
+#   copies would redo the FreeType work and keep a copy of every glyph in each of the pool's threads. A face
+#   is not thread-safe, so its `lock` is held while it is used (char -> glyph id, glyph loading) and while
+#   the atlas grows; a lookup of glyphs already in the atlas holds it only for one vectorised table read;
+# * the atlas hands out immutable snapshots (_Flat) of its flat pixel arrays: growth appends past the end
+#   of what any snapshot covers or copies into new buffers, so arrays a thread blits with never change;
+# * FreeType asks for FT_New_Face / FT_Done_Face on one FT_Library (freetype-py shares one) to be
+#   serialised: _FT_LOCK, also held when a dropped GlyphSource releases its face;
+# * the lru_caches of sources and widths are filled under a lock, so that every thread gets the same object.
+# * each source's char table (char -> glyph id, width) is read and filled under the source's lock.
+# Per-page state (canvas, colours, pending lines) is per call; scratch arrays are per thread.
+_FT_LOCK = threading.RLock()  # re-entrant: a face released by the garbage collector in a thread holding it
+_SOURCES_LOCK = threading.Lock()
+_WIDTHS_LOCK = threading.Lock()
+
+
 class GlyphSource:
-    """One font face at one device size: glyph bitmaps per (glyph id, x fraction), cached."""
+    """One font face at one device size: glyph bitmaps per (glyph id, x fraction), cached; and its atlas.
+
+    Thread-safe: `lock` guards the face and the caches' growth.
+    """
 
     def __init__(self, font_path: str, font_index: int, mat_size: float):
-        self.face = freetype.Face(str(font_path), index=font_index)
+        self.lock = threading.Lock()
+        with _FT_LOCK:
+            self.face = freetype.Face(str(font_path), index=font_index)
         # SplashFTFont: FT_Set_Pixel_Sizes(round(size)) and a transform matrix mat / size in 16.16
         self.size = max(1, _round(mat_size))
         self.face.set_pixel_sizes(0, self.size)
@@ -170,15 +193,51 @@ class GlyphSource:
         self.use_frac = self.glyph_h <= 50
         self._cache: dict[tuple[int, int], tuple[np.ndarray, int, int] | None] = {}
         self._gid: dict[str, int] = {}
+        self._chars: _CharTable | None = None
+        self.atlas = _Atlas(max(self.face.num_glyphs, 1))  # (holds no reference back: no cycle)
+
+    def __del__(self):
+        face = self.__dict__.pop("face", None)
+        if face is not None and _FT_LOCK is not None:  # (None: the interpreter is shutting down)
+            with _FT_LOCK:
+                del face  # FT_Done_Face, serialised with the other threads' FT_New_Face
 
     def gid(self, ch: str) -> int:
+        g = self._gid.get(ch)
+        if g is None:
+            with self.lock:
+                g = self._gid_locked(ch)
+        return g
+
+    def _gid_locked(self, ch: str) -> int:
+        """gid() for a caller holding self.lock."""
         g = self._gid.get(ch)
         if g is None:
             g = self._gid[ch] = self.face.get_char_index(ord(ch))
         return g
 
+    def chars(self, width_of) -> _CharTable:
+        """The source's char table (width_of: reportlab_widths of its font, the same function for all)."""
+        table = self._chars
+        if table is None:
+            with self.lock:
+                if self._chars is None:
+                    self._chars = _CharTable(width_of)
+                table = self._chars
+        return table
+
     def glyph(self, gid: int, xfrac: int):
         """(alpha array h x w uint8, left, top) or None for an empty glyph."""
+        if not self.use_frac:
+            xfrac = 0
+        hit = self._cache.get((gid, xfrac), False)
+        if hit is not False:
+            return hit
+        with self.lock:
+            return self._glyph(gid, xfrac)
+
+    def _glyph(self, gid: int, xfrac: int):
+        """glyph() for a caller holding self.lock."""
         if not self.use_frac:
             xfrac = 0
         key = (gid, xfrac)
@@ -204,13 +263,35 @@ class GlyphSource:
 
 
 @lru_cache(maxsize=16)
-def glyph_source(font_path: str, font_index: int, mat_size: float) -> GlyphSource:
+def _glyph_source(font_path: str, font_index: int, mat_size: float) -> GlyphSource:
     return GlyphSource(font_path, font_index, mat_size)
 
 
-@lru_cache(maxsize=16)
+def glyph_source(font_path: str, font_index: int, mat_size: float) -> GlyphSource:
+    """The shared GlyphSource of a font at a size (one per process, whichever thread asks first)."""
+    with _SOURCES_LOCK:
+        return _glyph_source(font_path, font_index, mat_size)
+
+
+def clear_caches() -> None:
+    """Forget the cached glyph sources and widths (pages being drawn keep the ones they hold)."""
+    with _SOURCES_LOCK:
+        _glyph_source.cache_clear()
+    with _WIDTHS_LOCK:
+        _reportlab_widths.cache_clear()
+
+
 def reportlab_widths(font_path: str, font_index: int):
-    """Unicode char -> width as reportlab writes it into /Widths (fp_str) and poppler reads it back."""
+    """Unicode char -> width as reportlab writes it into /Widths (fp_str) and poppler reads it back.
+
+    One function per font for all threads; its memo only gains entries (dict stores are atomic), and a
+    width computed twice by two threads is the same number."""
+    with _WIDTHS_LOCK:
+        return _reportlab_widths(font_path, font_index)
+
+
+@lru_cache(maxsize=16)
+def _reportlab_widths(font_path: str, font_index: int):
     from reportlab.lib.rl_accel import fp_str
     from reportlab.pdfbase.ttfonts import TTFontFile
 
@@ -250,105 +331,149 @@ def _apply(m, x, y):
 # vectorised renderer (glyph-by-glyph compositing, done for all glyphs of a batch at once)
 
 
-class _Atlas:
-    """The non-zero pixels of every cached glyph bitmap of a GlyphSource, as flat arrays.
+class _Flat:
+    """The non-zero pixels of the glyph bitmaps an atlas held at one moment, as flat arrays (read-only).
 
     Slot k (one per (gid, xfrac)) holds pixels start[k] : start[k] + count[k] of (dy, dx, a), relative to the
-    glyph origin (floor(x), floor(y)) on the page; bbox per slot for the page-edge test.
+    glyph origin (floor(x), floor(y)) on the page; bbox per slot for the page-edge test. The arrays never
+    change once made (the atlas makes a new _Flat when it grows), so a thread may blit with them while
+    another grows the atlas.
     """
 
-    def __init__(self, src: GlyphSource):
-        self.src = src
-        self.slot: dict[int, int] = {}  # key gid * 4 + xfrac -> slot
-        self._table = np.full(4 * max(src.face.num_glyphs, 1), -1, dtype=np.int64)
-        self._dy: list[np.ndarray] = []
-        self._dx: list[np.ndarray] = []
-        self._a: list[np.ndarray] = []
-        self._dirty = True
-        self._flat_w = None
+    __slots__ = ("start", "count", "dy", "dx", "a", "xmin", "xmax", "ymin", "ymax", "_doff")
 
-    def slots(self, keys: np.ndarray) -> np.ndarray:
+    def __init__(self, start, count, dy, dx, a, xmin, xmax, ymin, ymax):
+        self.start, self.count, self.dy, self.dx, self.a = start, count, dy, dx, a
+        self.xmin, self.xmax, self.ymin, self.ymax = xmin, xmax, ymin, ymax
+        self._doff: dict[int, np.ndarray] = {}
+
+    def doff(self, W: int) -> np.ndarray:
+        """Flat offsets dy * W + dx on a page W pixels wide (numpy path), made once per width."""
+        d = self._doff.get(W)
+        if d is None:
+            if len(self._doff) >= 4:
+                self._doff = {}
+            d = self._doff[W] = self.dy * W + self.dx
+        return d
+
+
+_EMPTY_PIXELS = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint16))
+
+
+class _Atlas:
+    """Every glyph bitmap of a GlyphSource drawn so far, in slots; see _Flat. Grows under the source's lock.
+
+    The pixel arrays are buffers with room to grow: new glyphs are appended past the end of every _Flat
+    handed out (which are views of the filled part), and a full buffer is replaced by a larger copy, so no
+    array a _Flat refers to is ever written again.
+    """
+
+    def __init__(self, num_glyphs: int):
+        self._table = np.full(4 * num_glyphs, -1, dtype=np.int64)  # key gid * 4 + xfrac -> slot, -1: none
+        self._start: list[int] = []
+        self._count: list[int] = []
+        self._bbox: list[tuple[int, int, int, int]] = []  # xmin, xmax, ymin, ymax per slot
+        self._npix = 0
+        self._dy = np.empty(1 << 14, dtype=np.int64)
+        self._dx = np.empty(1 << 14, dtype=np.int64)
+        self._a = np.empty(1 << 14, dtype=np.uint16)
+        self._flat: _Flat | None = None  # the snapshot of the current content (None: grown since)
+
+    def __len__(self):
+        return len(self._count)
+
+    def slots(self, src: GlyphSource, keys: np.ndarray) -> tuple[np.ndarray, _Flat]:
+        """The slot of each key (made where missing) and a snapshot holding all of them."""
+        with src.lock:
+            found = self._lookup(keys)
+            if (found >= 0).all():
+                return found, self._snapshot()
+            missing = sorted(set(keys[found < 0].tolist()))
+        # one glyph per hold of the lock: threads drawing glyphs already here are not kept waiting long
+        for key in missing:
+            with src.lock:
+                if self._table[key] < 0:
+                    self._add(key, src._glyph(key >> 2, key & 3))
+        with src.lock:
+            return self._table[keys], self._snapshot()
+
+    def _lookup(self, keys: np.ndarray) -> np.ndarray:
         # a dense key -> slot table (-1: not made yet); np.unique would also import numpy.ma, 8 ms a process
         if len(keys) and int(keys.max()) >= len(self._table):
             grown = np.full(int(keys.max()) + 1, -1, dtype=np.int64)
             grown[:len(self._table)] = self._table
             self._table = grown
-        found = self._table[keys]
-        new = found < 0
-        if not new.any():
-            return found
-        for key in sorted(set(keys[new].tolist())):
-            if key not in self.slot:
-                self.slot[key] = self._table[key] = len(self._dy)
-                g = self.src.glyph(key >> 2, key & 3)
-                if g is None:
-                    e = np.zeros(0, dtype=np.int64)
-                    self._dy.append(e), self._dx.append(e), self._a.append(np.zeros(0, dtype=np.uint16))
-                else:
-                    alpha, left, top = g
-                    rows, cols = np.nonzero(alpha)
-                    self._dy.append((rows - top).astype(np.int64))
-                    self._dx.append((cols + left).astype(np.int64))
-                    self._a.append(alpha[rows, cols].astype(np.uint16))
-                self._dirty = True
         return self._table[keys]
 
-    def arrays(self, W: int):
-        if self._dirty or self._flat_w != W:
-            self.count = np.array([len(a) for a in self._a], dtype=np.int64)
-            self.start = np.concatenate([[0], np.cumsum(self.count)[:-1]]).astype(np.int64)
-            dy = np.concatenate(self._dy)
-            dx = np.concatenate(self._dx)
-            self.a = np.concatenate(self._a)
-            self.doff = dy * W + dx  # flat offset on a page W pixels wide
+    def _add(self, key: int, g) -> None:
+        if g is None:
+            dy, dx, a = _EMPTY_PIXELS
             big = 1 << 30
-            self.xmin = np.array([d.min() if len(d) else big for d in self._dx], dtype=np.int64)
-            self.xmax = np.array([d.max() if len(d) else -big for d in self._dx], dtype=np.int64)
-            self.ymin = np.array([d.min() if len(d) else big for d in self._dy], dtype=np.int64)
-            self.ymax = np.array([d.max() if len(d) else -big for d in self._dy], dtype=np.int64)
-            self.dy, self.dx = dy, dx
-            self._dirty = False
-            self._flat_w = W
-        return self
+            bbox = (big, -big, big, -big)
+        else:
+            alpha, left, top = g
+            rows, cols = np.nonzero(alpha)
+            dy = (rows - top).astype(np.int64)
+            dx = (cols + left).astype(np.int64)
+            a = alpha[rows, cols].astype(np.uint16)
+            bbox = (int(dx.min()), int(dx.max()), int(dy.min()), int(dy.max())) if len(a) else \
+                (1 << 30, -(1 << 30), 1 << 30, -(1 << 30))
+        k0, k1 = self._npix, self._npix + len(a)
+        if k1 > len(self._a):  # new, larger buffers; the old ones stay as the snapshots made so far hold them
+            size = max(k1, 2 * len(self._a))
+            for name in ("_dy", "_dx", "_a"):
+                old = getattr(self, name)
+                new = np.empty(size, dtype=old.dtype)
+                new[:k0] = old[:k0]
+                setattr(self, name, new)
+        self._dy[k0:k1], self._dx[k0:k1], self._a[k0:k1] = dy, dx, a
+        self._npix = k1
+        self._start.append(k0)
+        self._count.append(len(a))
+        self._bbox.append(bbox)
+        self._table[key] = len(self._count) - 1
+        self._flat = None
 
-
-_atlases: dict[int, _Atlas] = {}
-
-
-def _atlas(src: GlyphSource) -> _Atlas:
-    at = _atlases.get(id(src))
-    if at is None or at.src is not src:
-        at = _atlases[id(src)] = _Atlas(src)
-    return at
+    def _snapshot(self) -> _Flat:
+        flat = self._flat
+        if flat is None:
+            n = self._npix
+            bbox = np.array(self._bbox, dtype=np.int64).reshape(-1, 4)
+            flat = self._flat = _Flat(np.array(self._start, dtype=np.int64), np.array(self._count, dtype=np.int64),
+                                      self._dy[:n], self._dx[:n], self._a[:n],
+                                      bbox[:, 0].copy(), bbox[:, 1].copy(), bbox[:, 2].copy(), bbox[:, 3].copy())
+        return flat
 
 
 class _CharTable:
-    """char -> (gid, width, word-space flag) for one GlyphSource, vectorised per span."""
+    """char -> (gid, width, word-space flag) for one GlyphSource, vectorised per span.
 
-    def __init__(self, src: GlyphSource, width_of):
-        self.src = src
+    One per GlyphSource (a source is one font, so one width function), shared by the pages and threads
+    drawing with it: lookups and fills happen under the source's lock (one hold per batch of lines). Sharing
+    also spares each page two fresh 64K-entry tables (1 MB of page faults).
+    """
+
+    def __init__(self, width_of):
         self.width_of = width_of
         # dense tables over the BMP, filled as characters first occur (-1: not looked up yet)
         self.gids = np.full(0x10000, -1, dtype=np.int64)
         self.widths = np.zeros(0x10000, dtype=np.float64)
 
-    def lookup(self, text: str):
+    def lookup(self, src: GlyphSource, text: str):
         """(glyph ids, widths, is-space) per character of text."""
         cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
         if cps.max() >= len(self.gids):  # beyond the BMP: no dense table, look each one up
-            pairs = [self._entry(int(cp)) for cp in cps.tolist()]
+            pairs = [(src.gid(chr(cp)), self.width_of(cp)) for cp in cps.tolist()]
             return (np.array([p[0] for p in pairs], dtype=np.int64), np.array([p[1] for p in pairs]),
                     cps == 0x20)
-        g = self.gids[cps]
-        missing = g < 0
-        if missing.any():
-            for cp in set(cps[missing].tolist()):
-                self.gids[cp], self.widths[cp] = self._entry(cp)
+        with src.lock:
             g = self.gids[cps]
-        return g, self.widths[cps], cps == 0x20
-
-    def _entry(self, cp: int) -> tuple[int, float]:
-        return self.src.gid(chr(cp)), self.width_of(cp)
+            missing = g < 0
+            if missing.any():
+                for cp in set(cps[missing].tolist()):
+                    self.gids[cp], self.widths[cp] = src._gid_locked(chr(cp)), self.width_of(cp)
+                g = self.gids[cps]
+            return g, self.widths[cps], cps == 0x20
 
 
 # coverage of a pixel with n of its 16 anti-aliasing samples set: Splash's aaGamma table (gamma 1.5)
@@ -455,18 +580,18 @@ def render_page_array(ops, page_w_pt: float, page_h_pt: float, dpi: float, font_
     canvas = _Canvas(W, H, PAPER)
     ops = with_page_background(ops, page_w_pt, page_h_pt, page_bg)
     width_of = reportlab_widths(str(font_path), font_index)
-    tables: dict[int, _CharTable] = {}
     scratch = _scratch(H * W)
 
     # pending text lines since the last rectangle, all of one glyph source: (op, m, [(text, colour index)])
     lines = []
     colors: list = []
-    cur = {"atlas": None, "table": None}
+    cur = {"src": None}
+    sources: dict[float, GlyphSource] = {}  # by device size: one lookup of the shared cache per size a page
 
     def flush():
         if not lines:
             return
-        at = cur["atlas"]
+        src = cur["src"]
         texts, span_lens, span_colors, n_per = [], [], [], []
         for line in lines:  # one table lookup for all lines: numpy calls per span cost more than the work
             n = 0
@@ -476,7 +601,7 @@ def render_page_array(ops, page_w_pt: float, page_h_pt: float, dpi: float, font_
                 span_colors.append(c)
                 n += len(text)
             n_per.append(n)
-        gid, w, sp = cur["table"].lookup("".join(texts))
+        gid, w, sp = src.chars(width_of).lookup(src, "".join(texts))
         ci = np.repeat(np.array(span_colors, dtype=np.int32), span_lens)
         size_c = np.repeat([l[0].size for l in lines], n_per)
         ws_c = np.repeat([l[0].word_space for l in lines], n_per)
@@ -496,12 +621,11 @@ def render_page_array(ops, page_w_pt: float, page_h_pt: float, dpi: float, font_
         yt = cur_x * mc[:, 1] + cy * mc[:, 3] + mc[:, 5]
         ix = np.floor(xt)
         xfrac = np.floor((xt - ix) * 4).astype(np.int64)
-        if not at.src.use_frac:
+        if not src.use_frac:
             xfrac[:] = 0
         gx = ix.astype(np.int64)
         gy = np.floor(yt).astype(np.int64)
-        gs = at.slots(gid * 4 + xfrac)
-        at = at.arrays(W)
+        gs, at = src.atlas.slots(src, gid * 4 + xfrac)  # at: a snapshot no other thread changes
         lines.clear()
         canvas.uniform = None
         if blit is not None:
@@ -509,9 +633,9 @@ def render_page_array(ops, page_w_pt: float, page_h_pt: float, dpi: float, font_
             palette = np.ascontiguousarray(np.array([canvas.chan(c) for c in colors], dtype=np.uint8))
             args = [np.ascontiguousarray(v, dtype=np.int64) for v in (gx, gy, gs)]
             blit(canvas.px.ctypes.data, canvas.W, canvas.H, canvas.px.shape[1], len(gs),
-                 *(v.ctypes.data for v in args), ci32.ctypes.data, palette.ctypes.data,
-                 at.start.ctypes.data, at.count.ctypes.data, at.dy.ctypes.data, at.dx.ctypes.data,
-                 at.a.ctypes.data)
+                 *(v.ctypes.data for v in args), ci32.ctypes.data, palette.ctypes.data, len(palette),
+                 at.start.ctypes.data, at.count.ctypes.data, len(at.count),
+                 at.dy.ctypes.data, at.dx.ctypes.data, at.a.ctypes.data, len(at.a))
             return
         cnt = at.count[gs]
         total = int(cnt.sum())
@@ -521,7 +645,7 @@ def render_page_array(ops, page_w_pt: float, page_h_pt: float, dpi: float, font_
                   & (gy + at.ymax[gs] < H))
         idx = np.arange(total, dtype=np.int64) + np.repeat(at.start[gs] - (np.cumsum(cnt) - cnt), cnt)
         if inside.all():
-            f = np.repeat(gy * W + gx, cnt) + at.doff[idx]
+            f = np.repeat(gy * W + gx, cnt) + at.doff(W)[idx]
             a = at.a[idx]
             keep = None
         else:
@@ -588,14 +712,13 @@ def render_page_array(ops, page_w_pt: float, page_h_pt: float, dpi: float, font_
         if not isinstance(op, TextLine):
             raise TypeError(f"unknown op {op!r}")
         m = _concat((1.0, 0.0, 0.0, 1.0, op.ox, op.oy), base)
-        src = glyph_source(str(font_path), font_index, math.hypot(op.size * m[2], op.size * m[3]))
-        if cur["atlas"] is not None and cur["atlas"].src is not src:
+        mat_size = math.hypot(op.size * m[2], op.size * m[3])
+        src = sources.get(mat_size)
+        if src is None:
+            src = sources[mat_size] = glyph_source(str(font_path), font_index, mat_size)
+        if cur["src"] is not None and cur["src"] is not src:
             flush()
-        cur["atlas"] = _atlas(src)
-        table = tables.get(id(src))
-        if table is None:
-            table = tables[id(src)] = _CharTable(src, width_of)
-        cur["table"] = table
+        cur["src"] = src
         spans = []
         for span in op.spans:
             if not span.text:
@@ -610,7 +733,7 @@ def render_page_array(ops, page_w_pt: float, page_h_pt: float, dpi: float, font_
             lines.append((op, m, spans))
     flush()
     if stats is not None:
-        stats["glyphs"] = sum(len(a.slot) for a in _atlases.values())
+        stats["glyphs"] = sum(len(src.atlas) for src in sources.values())  # in the atlases this page used
     return canvas.array()
 
 
