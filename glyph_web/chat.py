@@ -16,13 +16,17 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from glyph_web.backends import AnswerRequest, Backend, GenerationSettings
-from glyph_web.documents import Document, Limits, combine, from_text, load_file
+from glyph_web.documents import Document, Limits, combine, from_text, load_paths
 from glyph_web.errors import GlyphError
 from glyph_web.render import RenderConfig, RenderedPages, render_document
-from glyph_web.render.cache import PageCache
+from glyph_web.render.cache import MB, PageCache, pages_bytes
 from glyph_web.render.fonts import resolve_font
 
 logger = logging.getLogger(__name__)
+
+# Page images kept between requests, uncompressed (--cache-mb): half for prepared documents, half for the page
+# cache. Pages the two share (the usual case) are counted by both, so the real total is often less.
+DEFAULT_CACHE_MB = 2048
 
 
 @dataclass(frozen=True)
@@ -103,20 +107,36 @@ class PreparedDocument:
 
 
 class Library:
-    """Prepared documents by id, least recently used first out; renders through a PageCache."""
+    """Prepared documents by id, least recently used first out; renders through a PageCache.
 
-    def __init__(self, limits: Limits | None = None, max_documents: int = 32, page_cache: PageCache | None = None):
+    Bounded by a count and by bytes: the page images the documents hold, uncompressed (pages shared by two
+    documents, as the page cache hands them out, count once). The newest document is always kept, even alone
+    over the budget (someone is about to ask about it). `cache_mb` is shared: half for these documents, half
+    for the page cache made here (pass `page_cache` to choose its own).
+    """
+
+    def __init__(self, limits: Limits | None = None, max_documents: int = 32, page_cache: PageCache | None = None,
+                 cache_mb: float = DEFAULT_CACHE_MB):
         self.limits = limits or Limits()
-        self.page_cache = page_cache or PageCache()
+        self.max_bytes = int(cache_mb * MB / 2)
+        self.page_cache = page_cache if page_cache is not None else PageCache(max_bytes=self.max_bytes)
         self.max_documents = max_documents
         self._docs: OrderedDict[str, PreparedDocument] = OrderedDict()
+        self._held: dict[int, list[int]] = {}  # id(pages) -> [bytes, documents holding them]
+        self._bytes = 0
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+
+    @property
+    def bytes(self) -> int:
+        """Memory the kept documents' pages hold, uncompressed."""
+        with self._lock:
+            return self._bytes
 
     def prepare(self, paths: list[str | Path], text: str | None, options: RenderOptions,
                 count_tokens: Callable[[str], int | None] = lambda text: None) -> PreparedDocument:
         """Read the uploads (or the pasted text), render them, and keep the result. GlyphError on bad input."""
-        docs = [load_file(p, self.limits) for p in paths]
+        docs = load_paths(paths, self.limits)  # within the page limit before any more pictures are decoded
         if text and text.strip():
             docs.append(from_text(text, limits=self.limits))
         if not docs:
@@ -124,8 +144,11 @@ class Library:
         return self.prepare_documents(docs, options, count_tokens)
 
     def prepare_documents(self, docs: list[Document], options: RenderOptions,
-                          count_tokens: Callable[[str], int | None] = lambda text: None) -> PreparedDocument:
-        """Render documents already read (the API's file and image parts) as one set, and keep the result."""
+                          count_tokens: Callable[[str], int | None] = lambda text: None,
+                          keep: bool = True) -> PreparedDocument:
+        """Render documents already read (the API's file and image parts) as one set, and keep the result
+        (unless `keep` is False: the API asks once and never comes back for it; its pages still go through the
+        page cache)."""
         doc = combine(docs)
         base = (RenderConfig.from_file(options.config_path) if options.config_path
                 else RenderConfig.for_text(doc.text, options.lang))
@@ -140,11 +163,25 @@ class Library:
         tokens = count_tokens(doc.text) if doc.text.strip() else None
         prepared = PreparedDocument(id=f"d{next(self._ids)}", doc=doc, pages=pages, key=f"{doc.sha256}:{pixels_key}",
                                     text_tokens=tokens)
+        if keep:
+            self._keep(prepared)
+        return prepared
+
+    def _keep(self, prepared: PreparedDocument) -> None:
+        size = pages_bytes(prepared.pages)  # measured outside the lock
         with self._lock:
             self._docs[prepared.id] = prepared
-            while len(self._docs) > self.max_documents:
-                self._docs.popitem(last=False)
-        return prepared
+            held = self._held.setdefault(id(prepared.pages), [size, 0])
+            if held[1] == 0:
+                self._bytes += size
+            held[1] += 1
+            while len(self._docs) > 1 and (len(self._docs) > self.max_documents or self._bytes > self.max_bytes):
+                _, old = self._docs.popitem(last=False)
+                held = self._held[id(old.pages)]
+                held[1] -= 1
+                if held[1] == 0:
+                    del self._held[id(old.pages)]
+                    self._bytes -= held[0]
 
     def get(self, doc_id: str | None) -> PreparedDocument | None:
         with self._lock:

@@ -16,8 +16,8 @@ from pathlib import Path, PurePath
 from glyph_web.documents.model import Document, ImagePart, Limits, Part, TextPart, MB
 from glyph_web.errors import DocumentError, TooLargeError
 
-__all__ = ["Document", "DocumentError", "ImagePart", "Limits", "TextPart", "combine", "from_text", "load_bytes",
-           "load_file", "load_files", "sniff"]
+__all__ = ["Document", "DocumentError", "ImagePart", "Limits", "TextPart", "combine", "from_text", "image_pages",
+           "is_image", "load_bytes", "load_file", "load_files", "load_paths", "sniff", "too_many_image_pages"]
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def sniff(data: bytes, name: str = "The file") -> str:
     head = data[:1024]
     if b"%PDF-" in head:
         return "pdf"
-    if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+    if is_image(head):
         return "image"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _zip_kind(data, name)
@@ -58,6 +58,24 @@ def sniff(data: bytes, name: str = "The file") -> str:
         if head.startswith(magic) and not (magic in (b"BM", b"MZ") and _looks_textual(head)):
             raise _unsupported(name, what, todo)
     return "text"
+
+
+def is_image(head: bytes) -> bool:
+    """Whether a file beginning with `head` (its first 12 bytes or more) is read as a picture: one page."""
+    return b"%PDF-" not in head[:1024] and (head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"))
+                                            or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"))
+
+
+def image_pages(doc: Document) -> int:
+    return sum(isinstance(p, ImagePart) for p in doc.parts)
+
+
+def too_many_image_pages(pages: int, limits: Limits, what: str = "These documents", *,
+                         at_least: bool = False) -> DocumentError:
+    """The refusal of image pages (pictures, scans) past the page limit, counted before more are decoded."""
+    return DocumentError(f"{what} make {'at least ' if at_least else ''}{pages} image pages (pictures or scanned "
+                         f"pages), over the limit of {limits.max_pages} pages; raise it with --max-pages or "
+                         f"GLYPH_MAX_PAGES, or send fewer.")
 
 
 def load_bytes(data: bytes, name: str, limits: Limits | None = None, password: str | None = None) -> Document:
@@ -72,9 +90,9 @@ def load_bytes(data: bytes, name: str, limits: Limits | None = None, password: s
     ext = PurePath(name).suffix.lower()
     if ext in _KNOWN_EXTENSIONS and ext not in EXTENSIONS[kind]:  # any other text file (.csv, .log) is welcome
         doc.warnings.insert(0, f"{name} is not what its name says; it was read as {_KIND_NAMES[kind]}.")
-    image_pages = sum(isinstance(p, ImagePart) for p in doc.parts)
-    if image_pages > limits.max_pages:
-        raise DocumentError(f"{name} has {image_pages} image pages, over the limit of {limits.max_pages} pages; "
+    pictures = image_pages(doc)
+    if pictures > limits.max_pages:
+        raise DocumentError(f"{name} has {pictures} image pages, over the limit of {limits.max_pages} pages; "
                             f"raise it with --max-pages or GLYPH_MAX_PAGES.")
     return doc
 
@@ -115,7 +133,33 @@ def load_files(paths: list[str | Path], limits: Limits | None = None, password: 
     """Several files as one context (see combine); a single file as itself."""
     if not paths:
         raise DocumentError("No document was given.")
-    return combine([load_file(p, limits, password) for p in paths])
+    return combine(load_paths(paths, limits, password))
+
+
+def load_paths(paths: list[str | Path], limits: Limits | None = None, password: str | None = None) -> list[Document]:
+    """Several files, read one after another within the page limit: pictures are counted from the files' first
+    bytes before any is decoded, and the image pages read so far (pictures and scans) after each file, so that
+    no more than the limit's worth of page images is ever decoded for one set."""
+    limits = limits or Limits()
+    pictures = sum(_starts_as_image(p) for p in paths)
+    if pictures > limits.max_pages:
+        raise too_many_image_pages(pictures, limits)
+    docs: list[Document] = []
+    pages = 0
+    for number, path in enumerate(paths, 1):
+        docs.append(load_file(path, limits, password))
+        pages += image_pages(docs[-1])
+        if pages > limits.max_pages:
+            raise too_many_image_pages(pages, limits, at_least=number < len(paths))
+    return docs
+
+
+def _starts_as_image(path: str | Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return is_image(f.read(1024))
+    except OSError:  # load_file says what is wrong with it
+        return False
 
 
 def combine(docs: list[Document]) -> Document:

@@ -25,6 +25,18 @@ def load_image(data: bytes, name: str, limits: Limits) -> Document:
     return Document(name=name, kind="image", parts=[ImagePart(image, name)], sha256=digest(data))
 
 
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from the picture's header, decoding no pixels (Pillow opens lazily); None when Pillow
+    cannot open it (open_page_image then says why)."""
+    try:
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=list(FORMATS)) as img:
+                return img.size
+    except Exception:  # a decompression bomb too: open_page_image refuses it, also before decoding
+        return None
+
+
 def open_page_image(data: bytes, name: str, limits: Limits) -> Image.Image:
     """The picture as an RGB page within limits.image_max_pixels; DocumentError when it cannot be one."""
     try:

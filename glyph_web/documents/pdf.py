@@ -3,12 +3,18 @@
 A page whose text layer is empty is rasterised as it is with poppler and handed on as a page image, at its
 place in the document, so a PDF that mixes text pages and scanned pages keeps both in reading order. Blank
 pages are dropped. Password-protected files are refused unless the password is given.
+
+Before any text is extracted the page tree is counted, and a file with more pages than could ever fit the page
+limit is refused at once: by its declared /Count when that is already too many (a lie that says fewer is caught
+by the count itself, which stops as soon as it passes the bound). Scanned pages are rasterised at SCAN_DPI, or
+lower for pages too large for RASTER_PIXELS times the pixel budget at it, and pdftoppm never draws more.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import math
 
 from glyph_web import poppler
 from glyph_web.documents.images import fit_pixels
@@ -19,28 +25,55 @@ logger = logging.getLogger(__name__)
 
 SCAN_DPI = 150  # enough for print-size text on a scan; the page is then fitted into the pixel budget
 BLANK_TOLERANCE = 8  # grey levels: a raster with nothing darker than this off white is a blank page
+# PDF pages read for one page the model reads: text pages are merged before rendering (a page of slides or of
+# short lines may hold little), so a PDF may have more pages than the page limit, but not this many more.
+PDF_PAGES_PER_PAGE = 10
+# Page-tree entries (pages and the nodes above them) walked per PDF page allowed, before giving up.
+TREE_ENTRIES_PER_PAGE = 4
+MAX_TREE_DEPTH = 100  # as pypdf's own bound
+# A scanned page is drawn with at most this many times the pixel budget (then scaled into it): A4 and Letter
+# at SCAN_DPI fit, a poster-sized page is drawn at a lower resolution instead of at full size.
+RASTER_PIXELS = 4
+DEFAULT_PAGE = (612.0, 792.0)  # points; poppler's own fallback for a page without a usable MediaBox
 
 
 def load_pdf(data: bytes, name: str, limits: Limits, password: str | None = None) -> Document:
     reader = _open(data, name, password)
+    _check_page_tree(reader, name, limits)
     try:
         count = len(reader.pages)
     except Exception:
         raise _damaged(name) from None
+    from glyph_web.render.pages import MAX_CHARS_PER_PAGE
+
     texts: list[str | None] = []  # None: no text layer
+    extracted: dict[tuple, str] = {}  # by what draws the page: pages drawn alike are read once
+    characters, most = 0, limits.max_pages * MAX_CHARS_PER_PAGE
     for index in range(count):
-        try:
-            text = clean_control_chars(reader.pages[index].extract_text() or "").rstrip("\n")
-        except Exception:  # one unreadable page should not lose the rest
-            logger.warning("pdf %s: text of page %d failed", name, index + 1, exc_info=True)
-            text = ""
+        page = reader.pages[index]
+        key = _drawn_by(page)
+        text = extracted.get(key) if key is not None else None
+        if text is None:
+            try:
+                text = clean_control_chars(page.extract_text() or "").rstrip("\n")
+            except Exception:  # one unreadable page should not lose the rest
+                logger.warning("pdf %s: text of page %d failed", name, index + 1, exc_info=True)
+                text = ""
+            if key is not None:
+                extracted[key] = text
+        characters += len(text)
+        if characters > most:  # more than the page limit could ever show: the renderer would refuse it too
+            raise DocumentError(f"{name} holds more text than {limits.max_pages} page"
+                                f"{'' if limits.max_pages == 1 else 's'} can show (over {most:,} "
+                                f"characters by page {index + 1}). Use a shorter document or part of it, or "
+                                f"raise the limit with --max-pages or GLYPH_MAX_PAGES.")
         texts.append(text if text.strip() else None)
     scanned = [i + 1 for i, t in enumerate(texts) if t is None]
     if len(scanned) > limits.max_pages:
         raise DocumentError(f"{name} has {len(scanned)} pages without text (scans), over the limit of "
                             f"{limits.max_pages} pages; raise it with --max-pages or GLYPH_MAX_PAGES, or split "
                             f"the file.")
-    images = dict(zip(scanned, _rasterize(data, scanned, name, limits))) if scanned else {}
+    images = dict(zip(scanned, _rasterize(data, reader, scanned, name, limits))) if scanned else {}
     parts: list[Part] = []
     blank, kept_scans = [], []
     for number, text in enumerate(texts, 1):
@@ -94,18 +127,135 @@ def _open(data: bytes, name: str, password: str | None):
     return reader
 
 
-def _rasterize(data: bytes, numbers: list[int], name: str, limits: Limits):
-    ranges: list[tuple[int, int]] = []
-    for n in numbers:
-        if ranges and ranges[-1][1] == n - 1:
-            ranges[-1] = (ranges[-1][0], n)
-        else:
-            ranges.append((n, n))
+def _check_page_tree(reader, name: str, limits: Limits) -> None:
+    """Refuse a PDF with more pages than PDF_PAGES_PER_PAGE x the page limit, before pypdf lists its pages.
+
+    pypdf's page list walks the whole tree, and a few kilobytes of shared page-tree nodes can name millions of
+    pages; this walk stops once the bound is passed. The declared /Count is believed only when it refuses.
+    """
+    from pypdf.generic import ArrayObject, DictionaryObject
+
+    most = limits.max_pages * PDF_PAGES_PER_PAGE
     try:
-        images = poppler.rasterize(data, SCAN_DPI, ranges, DocumentError)
+        tree = reader.trailer["/Root"].get_object()["/Pages"].get_object()
+    except Exception:
+        raise _damaged(name) from None
+    if not isinstance(tree, DictionaryObject):
+        raise _damaged(name)
+    try:
+        declared = int(tree.get("/Count", 0))  # (resolved when given by reference)
+    except (TypeError, ValueError, OverflowError):
+        declared = 0
+    if declared > most:
+        raise _too_many_pages(name, f"{declared:,} pages", most, limits)
+
+    def kids(node) -> list:
+        found = node.get("/Kids")
+        found = found.get_object() if found is not None else None
+        return list(found) if isinstance(found, ArrayObject) else []
+
+    pages = entries = 0
+    path = {id(tree)}  # the /Pages nodes from the root to the one being walked: a kid among them is a cycle
+    stack = [(tree, iter(kids(tree)))]
+    try:
+        while stack:
+            node, todo = stack[-1]
+            kid = next(todo, None)
+            if kid is None:
+                stack.pop()
+                path.discard(id(node))
+                continue
+            obj = kid.get_object()
+            if not isinstance(obj, DictionaryObject) or not obj:
+                continue  # pypdf skips these too
+            entries += 1
+            if entries > TREE_ENTRIES_PER_PAGE * most + 64:
+                raise _too_many_pages(name, f"a page tree of over {entries - 1:,} entries", most, limits)
+            if id(obj) in path:
+                raise _damaged(name)
+            if obj.get("/Type") == "/Pages" if "/Type" in obj else "/Kids" in obj:
+                if len(stack) > MAX_TREE_DEPTH:
+                    raise _damaged(name)
+                path.add(id(obj))
+                stack.append((obj, iter(kids(obj))))
+            else:
+                pages += 1
+                if pages > most:
+                    raise _too_many_pages(name, f"more than {most:,} pages", most, limits)
+    except DocumentError:
+        raise
+    except Exception:  # pypdf raises several types for a broken object
+        raise _damaged(name) from None
+
+
+def _drawn_by(page) -> tuple | None:
+    """What a page's text comes from: its content streams, its resources and its rotation (None when they
+    cannot be told apart from another page's). Pages sharing them, as in a page tree that names one page many
+    times, have the same text, which is extracted once."""
+    from pypdf.generic import ArrayObject, IndirectObject
+
+    def ref(value):
+        if isinstance(value, IndirectObject):
+            return value.idnum, value.generation
+        if isinstance(value, ArrayObject) and all(isinstance(v, IndirectObject) for v in value):
+            return tuple((v.idnum, v.generation) for v in value)
+        return None
+
+    contents, resources = dict.get(page, "/Contents"), dict.get(page, "/Resources")
+    drawn = ref(contents) if contents is not None else ()
+    # resources given directly (not by reference) are one object when they come from the same page or parent
+    held = ref(resources) if isinstance(resources, IndirectObject) else ("direct", id(resources))
+    if drawn is None:
+        return None
+    try:
+        return drawn, held, int(page.rotation) % 360
+    except Exception:
+        return None
+
+
+def _too_many_pages(name: str, what: str, most: int, limits: Limits) -> DocumentError:
+    return DocumentError(f"{name} has {what}: at most {most:,} PDF pages are read ({PDF_PAGES_PER_PAGE} for each "
+                         f"of the {limits.max_pages} pages the model reads). Split the file, or raise the limit "
+                         f"with --max-pages or GLYPH_MAX_PAGES.")
+
+
+def _raster_plan(page, limits: Limits) -> tuple[float, int, int]:
+    """(dpi, width, height in pixels) for rasterising a page: SCAN_DPI, or lower for a page that would have more
+    than RASTER_PIXELS x the pixel budget at it. From the MediaBox and /Rotate, which are what pdftoppm draws."""
+    try:
+        box = page.mediabox
+        width, height = abs(float(box.width)), abs(float(box.height))
+        turned = int(page.rotation) % 180 == 90
+    except Exception:
+        (width, height), turned = DEFAULT_PAGE, False
+    if not (math.isfinite(width) and math.isfinite(height) and width >= 1 and height >= 1):
+        width, height = DEFAULT_PAGE
+    if turned:
+        width, height = height, width
+    budget = RASTER_PIXELS * limits.image_max_pixels
+    dpi = float(SCAN_DPI)
+    area = width * height * (dpi / 72) ** 2
+    if area > budget:
+        dpi *= math.sqrt(budget / area)
+    # pdftoppm rounds the page size up; a pixel more each way keeps a normal page whole
+    return dpi, math.ceil(width * dpi / 72) + 1, math.ceil(height * dpi / 72) + 1
+
+
+def _rasterize(data: bytes, reader, numbers: list[int], name: str, limits: Limits):
+    jobs: list[poppler.Pages] = []
+    for n in numbers:
+        dpi, width, height = _raster_plan(reader.pages[n - 1], limits)
+        last = jobs[-1] if jobs else None
+        if last is not None and last.last == n - 1 and (last.dpi, last.width, last.height) == (dpi, width, height):
+            jobs[-1] = last._replace(last=n)
+        else:
+            jobs.append(poppler.Pages(n, n, dpi, width, height))
+    try:
+        # each page is scaled into the pixel budget as it is read: no more than one full-size page at a time
+        return poppler.rasterize(data, SCAN_DPI, jobs, DocumentError,
+                                 finish=lambda img: fit_pixels(img, limits.image_max_pixels))
     except DocumentError as exc:
         raise DocumentError(f"{name}: its scanned pages could not be read ({exc})") from None
-    return [fit_pixels(img, limits.image_max_pixels) for img in images]
 
 
 def _is_blank(img) -> bool:
