@@ -3,16 +3,20 @@
 Documents come as content parts of user messages, in the order given: `file` parts
 ({"type": "file", "file": {"filename": ..., "file_data": "data:...;base64,..."}}) and `image_url` parts with
 data URLs (the server fetches nothing). They go through the documents module and the renderer exactly as
-uploads do (and share the page cache). The last user message's text is the question; earlier user/assistant
-pairs are the conversation so far. Answers stream as server-sent events ending in `data: [DONE]`, with the
+uploads do (and share the page cache), within a budget checked before anything is decoded: the number of
+pictures, each part's and all parts' declared bytes, the pictures' pixels from their headers (see
+_read_documents). The last user message's text is the question; earlier user/assistant pairs are the
+conversation so far. Answers stream as server-sent events ending in `data: [DONE]`, with the
 thinking in `reasoning_content` and in `reasoning` (vLLM's newer name; clients read either) and a last chunk
 carrying `usage` (prompt, visual and completion tokens).
-Errors have OpenAI's shape: {"error": {"message", "type", "param", "code"}} with 400, 401, 413, 429 or 503.
+Errors have OpenAI's shape: {"error": {"message", "type", "param", "code"}} with 400, 401, 413, 415, 429 or
+503, and 500 (`internal_error`, logged) for a bug: never a plain-text error.
 No torch, no gradio.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -25,7 +29,7 @@ from typing import Any, Iterator
 
 from fastapi import Request  # at module level: FastAPI resolves the routes' (string) annotations here
 
-from glyph_web.access import Admission, Busy, Credentials, RateLimiter, retry_after
+from glyph_web.access import Admission, Busy, Credentials, FailureThrottle, RateLimiter, client_address, retry_after
 from glyph_web.backends import AnswerRequest, GenerationSettings
 from glyph_web.chat import Library, RenderOptions
 from glyph_web.errors import GlyphError, TooLargeError
@@ -61,6 +65,8 @@ class Service:
     admission: Admission
     limiter: RateLimiter
     credentials: Credentials
+    failures: FailureThrottle
+    proxies: tuple = ()  # --trusted-proxies, parsed
 
     @property
     def body_limit(self) -> int:
@@ -84,13 +90,24 @@ def build_router(service: Service):
     router = APIRouter()
 
     def guard(request: Request) -> None:
-        """Auth, then the per-client rate limit (after auth, so that strangers cannot spend a client's)."""
-        if not service.credentials.check_header(request.headers.get("authorization")):
-            raise ApiError(401, "Missing or wrong API key: send 'Authorization: Bearer <key>' (GLYPH_API_KEY) "
-                                "or HTTP Basic with a GLYPH_AUTH user.", "authentication_error", "invalid_api_key",
-                           headers={"WWW-Authenticate": 'Bearer realm="glyph-web"'})
-        client = request.headers.get("authorization") or (request.client.host if request.client else "?")
-        wait = service.limiter.allow(client)
+        """Auth (with failures throttled per address), then the rate limit of the principal the credential
+        names, or of the address without auth (after auth, so that strangers cannot spend a client's)."""
+        address = client_address(request.client.host if request.client else None,
+                                 request.headers.get("x-forwarded-for"), service.proxies)
+        principal = None
+        if service.credentials.enabled:
+            wait = service.failures.wait(address)
+            if wait:
+                raise ApiError(429, f"Too many failed sign-ins from this address: try again in {retry_after(wait)} s.",
+                               "rate_limit_error", "too_many_failures", headers={"Retry-After": retry_after(wait)})
+            principal = service.credentials.principal(request.headers.get("authorization"))
+            if principal is None:
+                service.failures.failed(address)
+                raise ApiError(401, "Missing or wrong API key: send 'Authorization: Bearer <key>' (GLYPH_API_KEY) "
+                                    "or HTTP Basic with a GLYPH_AUTH user.", "authentication_error",
+                               "invalid_api_key", headers={"WWW-Authenticate": 'Bearer realm="glyph-web"'})
+            service.failures.succeeded(address)
+        wait = service.limiter.allow(principal or address)
         if wait:
             raise ApiError(429, f"Too many requests: at most {service.settings.rate_limit:g} a minute per client "
                                 f"(GLYPH_RATE_LIMIT). Try again in {retry_after(wait)} s.", "rate_limit_error",
@@ -116,6 +133,7 @@ def build_router(service: Service):
         started = time.perf_counter()
         try:
             guard(request)
+            _require_json(request)
             body = await _read_body(request, service.body_limit)
             payload = _parse_json(body)
             state = service.backend.state()
@@ -139,13 +157,36 @@ def build_router(service: Service):
             return counted(route, StreamingResponse(_sse(call, events), media_type="text/event-stream",
                                                     headers={"Cache-Control": "no-cache"},
                                                     background=BackgroundTask(slot.release)))
+        watcher = asyncio.ensure_future(_stop_on_disconnect(request, slot))
         try:
             result = await run_in_threadpool(_collect, call, events)
         except ApiError as exc:
             return counted(route, exc.response())
+        finally:
+            watcher.cancel()
         return counted(route, JSONResponse(result))
 
     return router
+
+
+def _require_json(request) -> None:
+    """Only JSON bodies: a cross-site HTML form can send text/plain or form data without a preflight, never
+    application/json, so this keeps other sites' pages from starting generations."""
+    media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if media != "application/json":
+        raise ApiError(415, "Send the request as JSON with 'Content-Type: application/json'.",
+                       code="unsupported_media_type")
+
+
+async def _stop_on_disconnect(request, slot: _Slot, every_s: float = 0.25) -> None:
+    """A non-streaming request whose client went away stops its generation (a stream stops when its writes
+    fail); polled, since the answer is being computed in a worker thread meanwhile."""
+    while not slot.stop.is_set():
+        if await request.is_disconnected():
+            logger.info("client gone: stopping its answer")
+            slot.stop.set()
+            return
+        await asyncio.sleep(every_s)
 
 
 async def _read_body(request, limit: int) -> bytes:
@@ -200,11 +241,18 @@ def _prepare_call(service: Service, payload: dict) -> _Call:
         repetition_penalty=_number(payload.get("repetition_penalty"), "repetition_penalty", float, 1e-9, None,
                                    s.repetition_penalty),
         seed=_number(payload.get("seed"), "seed", int, None, None))
-    docs, question, history = _read_messages(messages, service)
     try:
-        prepared = service.library.prepare_documents(docs, service.options())
+        docs, question, history = _read_messages(messages, service)
+        # not kept in the Library: the API never asks for it again (its pages still go through the page cache)
+        prepared = service.library.prepare_documents(docs, service.options(), keep=False)
+    except ApiError:
+        raise
     except GlyphError as exc:
         raise ApiError(400, str(exc), code="bad_document") from None
+    except Exception:  # a bug: an error in OpenAI's shape all the same, never a bare 500
+        logger.exception("preparing the documents of an API request failed")
+        raise ApiError(500, "The documents could not be prepared because of an internal error (it is logged).",
+                       "server_error", "internal_error") from None
     asked = prepared.question_for_model(question) if service.settings.identifier_assist else question
     request = AnswerRequest(pages=prepared.pages.images, pages_key=prepared.key, question=asked,
                             history=history, dpi=prepared.pages.config.dpi)
@@ -227,10 +275,9 @@ def _number(value, name: str, kind: type, low, high, default=None):
 
 
 def _read_messages(messages: list, service: Service):
-    """(documents, question, history) from OpenAI messages."""
-    from glyph_web.documents import load_bytes
-
-    docs = []
+    """(documents, question, history) from OpenAI messages; the documents are read by _read_documents, within
+    the request's budget."""
+    pending: list[_Part] = []
     turns: list[list[str]] = []  # [question, answer] pairs in order
     for number, message in enumerate(messages):
         if not isinstance(message, dict):
@@ -249,13 +296,7 @@ def _read_messages(messages: list, service: Service):
             if kind == "text":
                 texts.append(str(part.get("text", "")))
             elif kind in ("file", "image_url") and role == "user":
-                name, data = _part_bytes(part, kind, where, len(docs) + 1)
-                try:
-                    docs.append(load_bytes(data, name, service.settings.limits()))
-                except TooLargeError as exc:
-                    raise ApiError(413, f"{where}: {exc}", code="file_too_large") from None
-                except GlyphError as exc:
-                    raise ApiError(400, f"{where}: {exc}", code="bad_document") from None
+                pending.append(_part_data(part, kind, where, len(pending) + 1))  # nothing decoded yet
             else:
                 raise ApiError(400, f"{where}: unsupported part type {kind!r} for role {role!r} (use text, file "
                                     "or image_url).", param="messages")
@@ -272,14 +313,94 @@ def _read_messages(messages: list, service: Service):
     if not turns or turns[-1][1] or not turns[-1][0].strip():
         raise ApiError(400, "The last message must be a user message with a text part: the question.",
                        param="messages")
-    if not docs:
+    if not pending:
         raise ApiError(400, "Attach a document to a user message: a 'file' part (PDF, DOCX, TXT, images) or an "
                             "'image_url' part with a data: URL.", param="messages")
     history = tuple((q, a) for q, a in turns[:-1] if q.strip())
-    return docs, turns[-1][0], history
+    return _read_documents(pending, service.settings), turns[-1][0], history
 
 
-def _part_bytes(part: dict, kind: str, where: str, number: int) -> tuple[str, bytes]:
+@dataclass
+class _Part:
+    """A file or image_url part, validated but not decoded: `data` is its base64 text until _part_bytes."""
+
+    where: str
+    name: str
+    data: str
+    picture: bool  # an image_url part, or a file part that says it is a picture (by type or name)
+
+    @property
+    def declared_bytes(self) -> int:
+        """The size the base64 text decodes to, from its length alone."""
+        padding = 2 if self.data.endswith("==") else 1 if self.data.endswith("=") else 0
+        return max(0, len(self.data) * 3 // 4 - padding)
+
+
+def _read_documents(pending: list[_Part], settings: Settings) -> list:
+    """The parts as Documents, each budget checked before the work it bounds: the pictures against the page
+    limit before anything is decoded; each part's and all parts' declared size against --max-upload-mb before
+    any base64 is decoded; the pictures (counted again, by content) and their pixels, from their headers, before
+    any pixel is decoded; then the image pages read so far (pictures and scans) after each document."""
+    from glyph_web.documents import image_pages, is_image, load_bytes, too_many_image_pages
+    from glyph_web.documents.images import image_size
+
+    limits = settings.limits()
+    pictures = sum(part.picture for part in pending)
+    if pictures > limits.max_pages:
+        raise _too_many_pictures(pictures, limits.max_pages)
+    total = 0
+    for part in pending:
+        size = part.declared_bytes
+        if size > limits.max_upload_bytes:
+            raise ApiError(413, f"{part.where}: {part.name} is {size / MB:.1f} MB, over the upload limit of "
+                                f"{limits.max_upload_mb:g} MB; raise it with --max-upload-mb or "
+                                f"GLYPH_MAX_UPLOAD_MB.", code="file_too_large")
+        total += size
+    if total > limits.max_upload_bytes:
+        raise ApiError(413, f"The documents of this request are {total / MB:.1f} MB together, over the limit of "
+                            f"{limits.max_upload_mb:g} MB for one request; send fewer or smaller ones, or raise "
+                            f"it with --max-upload-mb or GLYPH_MAX_UPLOAD_MB.", code="request_too_large")
+    blobs = [_part_bytes(part) for part in pending]
+    images = [blob for blob in blobs if is_image(blob[:1024])]  # what load_bytes will read as pictures
+    if len(images) > limits.max_pages:
+        raise _too_many_pictures(len(images), limits.max_pages)
+    pixels = sum(w * h for w, h in filter(None, map(image_size, images)))
+    most = int(settings.request_max_megapixels * 1_000_000)
+    if pixels > most:
+        raise ApiError(413, f"The pictures of this request have {pixels / 1e6:,.0f} million pixels together, over "
+                            f"the limit of {settings.request_max_megapixels:g} million for one request; send fewer "
+                            f"or smaller pictures, or raise it with --request-max-megapixels or "
+                            f"GLYPH_REQUEST_MAX_MEGAPIXELS.", code="request_too_large")
+    del images
+    docs, pages = [], 0
+    for index, part in enumerate(pending):
+        blob, blobs[index] = blobs[index], b""  # each upload's bytes go once it is read
+        try:
+            docs.append(load_bytes(blob, part.name, limits))
+        except TooLargeError as exc:
+            raise ApiError(413, f"{part.where}: {exc}", code="file_too_large") from None
+        except GlyphError as exc:
+            raise ApiError(400, f"{part.where}: {exc}", code="bad_document") from None
+        pages += image_pages(docs[-1])
+        if pages > limits.max_pages:  # scanned PDF pages too: stop before reading more
+            exc = too_many_image_pages(pages, limits, "The documents of this request",
+                                       at_least=index + 1 < len(pending))
+            raise ApiError(400, str(exc), code="too_many_pages")
+    return docs
+
+
+def _too_many_pictures(count: int, limit: int) -> ApiError:
+    return ApiError(400, f"This request has {count} pictures (image_url parts and image files), over the limit of "
+                         f"{limit} pages: each picture is a page. Send at most {limit}, or raise the limit with "
+                         f"--max-pages or GLYPH_MAX_PAGES.", param="messages", code="too_many_pages")
+
+
+def _part_data(part: dict, kind: str, where: str, number: int) -> _Part:
+    """A file or image_url part's name and base64 text, checked but not decoded."""
+    from pathlib import PurePath
+
+    from glyph_web.documents import EXTENSIONS
+
     if kind == "file":
         spec = part.get("file") or {}
         if not isinstance(spec, dict) or not spec.get("file_data"):
@@ -296,10 +417,17 @@ def _part_bytes(part: dict, kind: str, where: str, number: int) -> tuple[str, by
     header, sep, data = url.partition(",")
     if not sep or ";base64" not in header:
         raise ApiError(400, f"{where}: the data: URL must be base64 (data:<type>;base64,<data>).", param="messages")
+    media = header[5:].split(";")[0].strip().lower()
+    picture = (kind == "image_url" or media.startswith("image/")
+               or PurePath(name).suffix.lower() in EXTENSIONS["image"])
+    return _Part(where=where, name=name, data=data, picture=picture)
+
+
+def _part_bytes(part: _Part) -> bytes:
     try:
-        return name, base64.b64decode(data, validate=True)
+        return base64.b64decode(part.data, validate=True)
     except (binascii.Error, ValueError):
-        raise ApiError(400, f"{where}: the base64 data is damaged.", param="messages") from None
+        raise ApiError(400, f"{part.where}: the base64 data is damaged.", param="messages") from None
 
 
 class _Slot:

@@ -86,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "GET /healthz answers while the process runs, GET /readyz once the model is ready.")
     Settings.add_arguments(serve, ("host", "port", "share", *answering, "gpu_concurrency", "queue_size", "log_dir",
                                    "backend", "api_base", "api_model", "backend_api_key", "auth", "api_key",
-                                   "rate_limit", *rendering))
+                                   "rate_limit", "admins", "trusted_proxies", "request_max_megapixels", "cache_mb",
+                                   *rendering))
     serve.set_defaults(handler=_serve)
 
     tiny = commands.add_parser(

@@ -2,14 +2,21 @@
 
 `create_app(settings)` builds it (the model starts loading in the background, so the page opens at once and
 the status line tells the truth); `serve(settings)` runs it with uvicorn. Logs go to the console and to
-<log_dir>/glyph_web.log, rotated.
+<log_dir>/glyph_web.log, rotated, with control characters escaped (a file name cannot forge a log line).
+
+Every response says it may not be framed by another site and that its type is not to be guessed; failed
+page logins are throttled per client address like failed API keys. Beyond loopback there is always a login:
+without GLYPH_AUTH, `serve` makes a random password and prints it (GLYPH_AUTH=off opens the app, loudly).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import logging.handlers
+import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from glyph_web.settings import Settings
@@ -19,6 +26,18 @@ logger = logging.getLogger(__name__)
 LOG_FILE = "glyph_web.log"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
+
+
+class _SafeFormatter(logging.Formatter):
+    """Escapes control characters in the message (a newline in a file name would start a forged line); a
+    traceback, added after the message, keeps its lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"),
+                            super().formatMessage(record))
 
 
 def setup_logging(log_dir: str | Path, level: int = logging.INFO) -> Path:
@@ -33,7 +52,7 @@ def setup_logging(log_dir: str | Path, level: int = logging.INFO) -> Path:
     file_handler = logging.handlers.RotatingFileHandler(path, maxBytes=5 * 2**20, backupCount=3, encoding="utf-8")
     console = logging.StreamHandler(sys.stderr)
     for handler in (file_handler, console):
-        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        handler.setFormatter(_SafeFormatter(LOG_FORMAT))
         root.addHandler(handler)
     for noisy in ("httpx", "httpcore", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -55,7 +74,7 @@ def create_app(settings: Settings, backend=None, *, start: bool = True):
     import gradio as gr
     from fastapi import FastAPI, Response
 
-    from glyph_web.access import Admission, Credentials, RateLimiter
+    from glyph_web.access import Admission, Credentials, FailureThrottle, RateLimiter, parse_proxies
     from glyph_web.api import Service, build_router
     from glyph_web.chat import Library
     from glyph_web.metrics import Metrics
@@ -63,12 +82,15 @@ def create_app(settings: Settings, backend=None, *, start: bool = True):
 
     backend = backend or make_backend(settings)
     credentials = Credentials.from_settings(settings.auth, settings.api_key)
-    library = Library(settings.limits())
+    library = Library(settings.limits(), cache_mb=settings.cache_mb)
     metrics = Metrics()
     metrics.watch_page_cache(library.page_cache)
+    failures = FailureThrottle()
+    proxies = parse_proxies(settings.trusted_proxies)
     service = Service(settings=settings, backend=backend, library=library, metrics=metrics,
                       admission=Admission(settings.gpu_concurrency, settings.queue_size),
-                      limiter=RateLimiter(settings.rate_limit), credentials=credentials)
+                      limiter=RateLimiter(settings.rate_limit), credentials=credentials, failures=failures,
+                      proxies=proxies)
     app = FastAPI(title="glyph-web", docs_url=None, redoc_url=None, openapi_url=None)
 
     @app.get("/healthz")
@@ -89,9 +111,61 @@ def create_app(settings: Settings, backend=None, *, start: bool = True):
     auth = credentials.check_user if credentials.users else None
     app = gr.mount_gradio_app(app, demo, path="/", max_file_size=int(settings.max_upload_mb * 2**20),
                               show_error=False, css=_css(), auth=auth)
+    # Gradio checks that file inputs were uploaded (not server paths) only for Blocks it launched itself
+    demo.has_launched = True
+    app.add_middleware(_Guard, failures=failures, proxies=proxies)
     if start:
         backend.start()
     return app, backend
+
+
+_HEADERS = [(b"x-frame-options", b"DENY"), (b"content-security-policy", b"frame-ancestors 'none'"),
+            (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
+
+
+class _Guard:
+    """ASGI middleware: security headers on every response; failed page logins throttled per address."""
+
+    def __init__(self, app, failures, proxies: tuple):
+        self.app, self.failures, self.proxies = app, failures, proxies
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        login = scope["method"] == "POST" and scope["path"].rstrip("/").endswith("/login")
+        address = None
+        if login:
+            from glyph_web.access import client_address, retry_after
+
+            headers = dict(scope.get("headers") or [])
+            forwarded = headers.get(b"x-forwarded-for", b"").decode("latin-1") or None
+            address = client_address((scope.get("client") or (None,))[0], forwarded, self.proxies)
+            wait = self.failures.wait(address)
+            if wait:
+                body = json.dumps({"detail": f"Too many failed sign-ins from this address: try again in "
+                                             f"{retry_after(wait)} s."}).encode()
+                await send({"type": "http.response.start", "status": 429,
+                            "headers": [(b"content-type", b"application/json"),
+                                        (b"retry-after", retry_after(wait).encode()), *_HEADERS]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        status = {}
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                names = {name.lower() for name, _ in message.get("headers", [])}
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  *(h for h in _HEADERS if h[0] not in names)]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+        if login:
+            if status.get("code") == 200:
+                self.failures.succeeded(address)
+            elif status.get("code") in (400, 401, 403):
+                self.failures.failed(address)
+                logger.warning("failed page login from %s", address)
 
 
 def _readiness(backend):
@@ -111,13 +185,26 @@ def _css() -> str:
 
 
 def exposure_warning(settings: Settings) -> str | None:
-    """The warning for a server that listens beyond loopback without a login, or None."""
-    if settings.host in LOOPBACK or settings.auth:
+    """The warning for a server that listens beyond loopback open to all (GLYPH_AUTH=off), or None."""
+    from glyph_web.access import OPEN
+
+    if settings.host in LOOPBACK or (settings.auth or "").strip().lower() != OPEN:
         return None
     partly = " (the API needs the key, the page does not)" if settings.api_key else ""
-    return (f"listening on {settings.host} without authentication: anyone who can reach this machine can use the "
-            f"app{partly}; set GLYPH_AUTH=user:password (and GLYPH_API_KEY for API clients), or use --host "
-            "127.0.0.1 to keep it local")
+    return (f"GLYPH_AUTH=off: listening on {settings.host} WITHOUT A LOGIN: anyone who can reach this machine can "
+            f"use the app{partly}; set GLYPH_AUTH=user:password (and GLYPH_API_KEY for API clients), or use "
+            "--host 127.0.0.1 to keep it local")
+
+
+def with_login(settings: Settings) -> tuple[Settings, str | None]:
+    """Settings that require a login beyond loopback: a random one when none was given (and not 'off').
+    Returns (settings, the generated user:password or None)."""
+    from glyph_web.access import generated_login
+
+    if settings.host in LOOPBACK or settings.auth:
+        return settings, None
+    login = generated_login()
+    return replace(settings, auth=login), login
 
 
 def serve(settings: Settings) -> int:
@@ -125,6 +212,16 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     log_path = setup_logging(settings.log_dir)
+    settings, login = with_login(settings)
+    if login:
+        user, _, password = login.partition(":")
+        shown = "localhost" if settings.host in ("0.0.0.0", "::") else settings.host
+        notice = (f"listening on {settings.host} and no login was set (GLYPH_AUTH): sign in with user '{user}' "
+                  f"and password '{password}' (made for this run; API clients: HTTP Basic with the same). Set "
+                  f"GLYPH_AUTH=user:password to choose one, or GLYPH_AUTH=off to open the app to everyone.")
+        logger.warning("%s", notice)
+        print(f"glyph-web: login for http://{shown}:{settings.port}  user: {user}  password: {password}",
+              file=sys.stderr, flush=True)
     warning = exposure_warning(settings)
     if warning:
         logger.warning("%s", warning)
@@ -134,7 +231,10 @@ def serve(settings: Settings) -> int:
     shown = "localhost" if settings.host in ("0.0.0.0", "::") else settings.host
     logger.info("glyph-web on http://%s:%d (model %s; log %s)", shown, settings.port, settings.model, log_path)
     print(f"glyph-web: open http://{shown}:{settings.port} in a browser", file=sys.stderr, flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5)
+    # X-Forwarded-For is read by our own client_address, from --trusted-proxies only (uvicorn would trust it
+    # from loopback by default)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5,
+                proxy_headers=False)
     return 0
 
 
@@ -147,7 +247,7 @@ def _serve_shared(settings: Settings, log_path: Path) -> int:
     from glyph_web.ui.app import build_ui
 
     backend = make_backend(settings)
-    demo = build_ui(backend, settings, Library(settings.limits()))
+    demo = build_ui(backend, settings, Library(settings.limits(), cache_mb=settings.cache_mb))
     demo.queue(max_size=settings.queue_size, default_concurrency_limit=settings.gpu_concurrency)
     backend.start()
     from glyph_web.access import Credentials

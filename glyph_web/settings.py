@@ -49,6 +49,12 @@ class Settings:
                                            kind=float, metavar="MB")
     image_max_pixels: int = _setting(Limits.image_max_pixels, "image pages (pictures, scans) are scaled down to at most "
                                      "this many pixels", kind=int, metavar="N")
+    request_max_megapixels: float = _setting(400, "most pixels the pictures of one API request may have together, "
+                                             "in millions, read from their headers before any is decoded",
+                                             kind=float, metavar="N")
+    cache_mb: float = _setting(2048, "memory the page images kept between requests may take, in MB (uncompressed; "
+                               "half for the documents people are asking about, half for the page cache)",
+                               kind=float, metavar="MB")
 
     model: str = _setting("zai-org/Glyph", "model: a Hugging Face id, a local checkpoint folder, or 'tiny' (a "
                           "random-weight demo model built on first use; its answers are noise)", metavar="ID|DIR")
@@ -83,7 +89,9 @@ class Settings:
     backend_api_key: str | None = _setting(None, "with --backend openai: the key sent to that server (prefer the "
                                            "environment variable to the flag)", metavar="KEY")
     auth: str | None = _setting(None, "user:password required by the page and the API, or a file of such lines "
-                                "(prefer the environment variable to the flag)", metavar="USER:PASS|FILE")
+                                "(prefer the environment variable to the flag); beyond loopback without it, a "
+                                "random password is made at start and printed; 'off': open to anyone who can "
+                                "reach the port", metavar="USER:PASS|FILE|off")
     api_key: str | None = _setting(None, "key the API (/v1) requires as 'Authorization: Bearer KEY' (prefer the "
                                    "environment variable to the flag)", metavar="KEY")
     identifier_assist: bool = _setting(True, "give the model the document's long exact strings (UUIDs, serials, "
@@ -91,20 +99,32 @@ class Settings:
                                        "them", kind=bool)
     rate_limit: float = _setting(60, "API requests per minute one client may make (0: no limit)", kind=float,
                                  metavar="N")
+    admins: str | None = _setting(None, "comma-separated login names (of --auth) that may change the server for "
+                                  "everyone from the page: reload the model, 4-bit, the KV cache; without it "
+                                  "those are set on the command line only", metavar="USER,...")
+    trusted_proxies: str | None = _setting(None, "comma-separated addresses or networks of reverse proxies whose "
+                                           "X-Forwarded-For is believed (default: none; the peer's address "
+                                           "counts)", metavar="ADDR,...")
 
     def __post_init__(self) -> None:
         for name in ("max_upload_mb", "max_pages", "docx_max_unpacked_mb", "image_max_pixels", "max_new_tokens",
-                     "repetition_penalty", "port", "gpu_concurrency", "queue_size"):
+                     "repetition_penalty", "port", "gpu_concurrency", "queue_size", "request_max_megapixels"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{_flag(name)} ({ENV_PREFIX}{name.upper()}) must be greater than 0.")
-        for name in ("temperature", "kv_cache_gb", "rate_limit"):
+        for name in ("temperature", "kv_cache_gb", "rate_limit", "cache_mb"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{_flag(name)} ({ENV_PREFIX}{name.upper()}) must not be negative.")
         if not 0 < self.top_p <= 1:
             raise ConfigError(f"--top-p ({ENV_PREFIX}TOP_P) must be in (0, 1].")
+        from glyph_web.access import parse_proxies
+
+        parse_proxies(self.trusted_proxies)  # a ConfigError now rather than a surprise at the first request
         if self.backend == "openai" and not self.api_base:
             raise ConfigError(f"--backend openai needs --api-base ({ENV_PREFIX}API_BASE): the server's URL, e.g. "
                               "http://localhost:8000/v1.")
+
+    def admin_names(self) -> frozenset[str]:
+        return frozenset(name.strip() for name in (self.admins or "").split(",") if name.strip())
 
     def generation(self):
         """The engine's GenerationSettings from these settings."""

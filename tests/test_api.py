@@ -143,7 +143,8 @@ def test_bad_requests_are_400_in_openai_shape(client, tiny_server):
             client.chat.completions.create(model="glyph", messages=messages, max_tokens=2)
         assert words in caught.value.body["message"]
         assert caught.value.status_code == 400
-    raw = httpx.post(tiny_server.url + "/v1/chat/completions", content=b"{not json", timeout=10)
+    raw = httpx.post(tiny_server.url + "/v1/chat/completions", content=b"{not json", timeout=10,
+                     headers={"Content-Type": "application/json"})
     assert raw.status_code == 400 and raw.json()["error"]["message"] == "The request body is not valid JSON."
     assert set(raw.json()["error"]) == {"message", "type", "param", "code"}
 
@@ -260,8 +261,8 @@ def test_auth_is_required_for_the_api_and_the_page(guarded):
 def test_a_request_over_the_upload_limit_is_413(guarded):
     client, _ = guarded
     big = _file_part("x " * 60_000)  # 120 kB: a file over the 0.05 MB limit, in a request under the body limit
-    response = client.post("/v1/chat/completions", headers={"Authorization": "Bearer key-123"},
-                           content=b"{" + b" " * (2 * 1024 * 1024) + b"}")
+    response = client.post("/v1/chat/completions", content=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+                           headers={"Authorization": "Bearer key-123", "Content-Type": "application/json"})
     assert response.status_code == 413 and "larger than" in response.json()["error"]["message"]
     one_file = _post(client, {"Authorization": "Bearer key-123"}, messages=_ask("q", big))
     assert one_file.status_code == 413 and "over the upload limit" in one_file.json()["error"]["message"]
@@ -358,14 +359,24 @@ def test_admission_turns_away_past_the_queue():
     admission.leave()
 
 
-def test_listening_beyond_loopback_without_a_login_is_warned_about():
-    from glyph_web.server import exposure_warning
+def test_beyond_loopback_a_login_is_made_unless_it_is_turned_off_loudly():
+    from glyph_web.access import Credentials
+    from glyph_web.server import exposure_warning, with_login
 
-    assert exposure_warning(Settings(host="127.0.0.1")) is None
-    assert exposure_warning(Settings(host="0.0.0.0", auth="ann:pw")) is None
-    open_app = exposure_warning(Settings(host="0.0.0.0"))
-    assert "without authentication" in open_app and "GLYPH_AUTH" in open_app
-    assert "the page does not" in exposure_warning(Settings(host="0.0.0.0", api_key="k"))
+    assert with_login(Settings(host="127.0.0.1")) == (Settings(host="127.0.0.1"), None)
+    given = Settings(host="0.0.0.0", auth="ann:pw")
+    assert with_login(given) == (given, None)
+    made, login = with_login(Settings(host="0.0.0.0"))
+    user, _, password = login.partition(":")
+    assert user == "glyph" and len(password) >= 16 and made.auth == login
+    assert with_login(Settings(host="0.0.0.0"))[1] != login  # random each start
+    assert Credentials.from_settings(made.auth, None).check_user(user, password)
+    assert exposure_warning(made) is None and exposure_warning(Settings(host="127.0.0.1", auth="off")) is None
+    opened, none = with_login(Settings(host="0.0.0.0", auth="off"))
+    assert none is None and not Credentials.from_settings(opened.auth, None).enabled
+    warning = exposure_warning(opened)
+    assert "WITHOUT A LOGIN" in warning and "GLYPH_AUTH" in warning
+    assert "the page does not" in exposure_warning(Settings(host="0.0.0.0", auth="off", api_key="k"))
 
 
 def test_the_local_backend_reports_its_kv_cache_geometry(tiny_server, tiny_dir):

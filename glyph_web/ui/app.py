@@ -6,11 +6,19 @@ Every string comes from the language catalogues (ui/text.py): the page starts in
 `build_ui(backend, settings, library)` builds it; queueing and launching live in glyph_web.server. Per-user
 state is a Conversation (strings) in gr.State; page images stay server-side in the Library. Handlers turn a
 GlyphError into a message in the page and never let an exception reach the user as a traceback. No torch here.
+
+Every handler is reachable over HTTP whatever the page shows, so each checks for itself: file inputs must lie
+in Gradio's upload folder (never a path on the server), and server-wide switches (model reload, 4-bit, the KV
+cache) need an administrator's login (--admins); others see them read-only.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import re
+import shutil
 import tempfile
 import threading
 import time
@@ -62,10 +70,63 @@ class _Sessions:
         return True
 
 
+class NotUploaded(Exception):
+    """A file input that names a path outside Gradio's upload folder."""
+
+
+def uploaded_paths(files) -> list[str]:
+    """The paths of files the page uploaded; NotUploaded for any other path (resolved: no '..', no symlink out)."""
+    from gradio.utils import get_upload_folder
+
+    root = Path(get_upload_folder()).resolve()
+    paths = []
+    for item in files or []:
+        name = item if isinstance(item, str) else getattr(item, "name", None) or getattr(item, "path", None)
+        if not isinstance(name, str):
+            raise NotUploaded(repr(item)[:200])
+        path = Path(name).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            logger.warning("refused a file input that was not uploaded: %s", name)
+            raise NotUploaded(name)
+        paths.append(str(path))
+    return paths
+
+
+EXPORTS_PREFIX = "glyph-web-exports-"
+
+
+def _exports_folder() -> Path:
+    """This process's folder for Markdown exports: removed at exit, and those of dead processes at start."""
+    base = Path(tempfile.gettempdir())
+    for old in base.glob(f"{EXPORTS_PREFIX}*"):
+        match = re.match(rf"{EXPORTS_PREFIX}(\d+)-", old.name)
+        alive = bool(match) and _pid_alive(int(match.group(1)))
+        stale = not match and time.time() - old.stat().st_mtime > 3600  # from versions without a pid
+        if (match and not alive) or stale:
+            shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{EXPORTS_PREFIX}{os.getpid()}-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
 def build_ui(backend: Backend, settings: Settings, library: Library | None = None) -> gr.Blocks:
-    library = library or Library(settings.limits())
+    library = library or Library(settings.limits(), cache_mb=settings.cache_mb)
     sessions = _Sessions()
-    exports = Path(tempfile.mkdtemp(prefix="glyph-web-exports-"))
+    exports = _exports_folder()
+    admins = settings.admin_names()
+
+    def is_admin(request: gr.Request | None) -> bool:
+        return bool(admins) and getattr(request, "username", None) in admins
 
     en = lambda key: t(DEFAULT_LANG, key)  # noqa: E731 - the first paint; the session's language follows
 
@@ -115,14 +176,17 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
                                            label=en("max_tokens"), elem_id="max-tokens")
                     temperature = gr.Slider(0.0, 1.5, value=settings.temperature, step=0.05,
                                             label=en("temperature"), elem_id="temperature")
-                    cache_on = gr.Checkbox(value=settings.kv_cache, label=en("cache"), elem_id="cache")
+                    admin_note = gr.Markdown(en("admin_only"), elem_id="admin-note")
+                    cache_on = gr.Checkbox(value=settings.kv_cache, label=en("cache"), elem_id="cache",
+                                           interactive=False)
                     assist = gr.Checkbox(value=settings.identifier_assist, label=en("identifiers"),
                                          elem_id="identifiers")
                     start_dpi = int(settings.dpi or 72)  # the official demo offers 72 and 96; keep a configured one
                     dpi = gr.Radio(sorted({72, 96, start_dpi}), value=start_dpi, label=en("dpi"), elem_id="dpi")
                     newline = gr.Radio(_newline_choices(DEFAULT_LANG), value=settings.newline or "br",
                                        label=en("newline"), elem_id="newline")
-                    four_bit = gr.Checkbox(value=settings.load_in_4bit, label=en("four_bit"), elem_id="four-bit")
+                    four_bit = gr.Checkbox(value=settings.load_in_4bit, label=en("four_bit"), elem_id="four-bit",
+                                           interactive=False)
                     with gr.Row(visible=False) as confirm_row:
                         confirm_text = gr.Markdown(en("reload_confirm"))
                         reload_yes = gr.Button(en("reload_yes"), variant="primary", elem_id="reload-yes")
@@ -156,7 +220,7 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
                     gr.update(label=tr("four_bit")), gr.update(value=tr("reload_confirm")),
                     gr.update(value=tr("reload_yes")), gr.update(value=tr("reload_no")),
                     gr.update(label=tr("compression_title")), gr.update(value=tr("examples")),
-                    gr.update(label=tr("evidence_label")),
+                    gr.update(label=tr("evidence_label")), gr.update(value=tr("admin_only")),
                     *(gr.update(value=ex["title"][code]) for ex in examples),
                     *(_compression(prepared, backend, code) if prepared else (gr.update(), gr.update())))
 
@@ -164,7 +228,7 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
                       question, send, stop, clear, download, settings_box, max_tokens, temperature, cache_on, assist,
                       dpi,
                       newline, four_bit, confirm_text, reload_yes, reload_no, compression_box, examples_label,
-                      evidence,
+                      evidence, admin_note,
                       *example_buttons, compression_text, compression_plot]
         picker.change(relabel, [picker, conversation], relabelled, queue=False, show_progress="hidden")
         # the browser's language picks the first one; the picker then follows it (and the user)
@@ -176,7 +240,16 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
 
         def prepare(files, text, dpi_value, newline_value, conv: Conversation, code: str,
                     progress=gr.Progress()):
-            paths = [f if isinstance(f, str) else f.name for f in (files or [])]
+            try:
+                paths = uploaded_paths(files)
+            except NotUploaded:
+                gr.Warning(f"{t(code, 'doc_error')} {t(code, 'not_uploaded')}", title=t(code, "warning_title"))
+                return (conv, gr.update(), f"**{t(code, 'doc_error')}** {t(code, 'not_uploaded')}", gr.update(),
+                        gr.update(), gr.update())
+            return read_documents(paths, text, dpi_value, newline_value, conv, code, progress)
+
+        def read_documents(paths, text, dpi_value, newline_value, conv: Conversation, code: str,
+                           progress=lambda *a, **k: None):
             if not paths and not (text or "").strip():
                 return conv, gr.update(), t(code, "no_document"), gr.update(), gr.update(), gr.update()
             progress(0.1, desc=t(code, "progress_reading"))
@@ -211,7 +284,7 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
                 gr.Warning(t(code, "example_missing"), title=t(code, "warning_title"))
                 return (conv, gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), gr.update(),
                         gr.update())
-            result = prepare(paths, "", dpi_value, newline_value, conv, code)
+            result = read_documents(paths, "", dpi_value, newline_value, conv, code)
             gr.Info(t(code, "example_loaded", title=example["title"][code]), title=example["title"][code])
             return (*result, example["question"][code], gr.update(value=None))
 
@@ -283,13 +356,39 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
 
         # --- settings and status --------------------------------------------------------------------
 
-        cache_on.change(lambda on: backend.set_cache_enabled(bool(on)), [cache_on], None, queue=False)
-        four_bit.change(lambda on: gr.update(visible=bool(on) != backend_4bit(backend)), [four_bit], [confirm_row],
-                        queue=False)
+        def refuse(what: str, code: str, request: gr.Request | None) -> None:
+            logger.warning("refused %s to a page user who is not an admin (%s)", what,
+                           getattr(request, "username", None) or "no login")
+            gr.Warning(t(code, "not_admin"), title=t(code, "warning_title"))
 
-        def reload_model(on, code):
+        def set_cache(on, code, request: gr.Request):
+            if not is_admin(request):
+                refuse("switching the KV cache", code, request)
+                return gr.update(value=_cache_enabled(backend, settings))
+            backend.set_cache_enabled(bool(on))
+            return gr.update()
+
+        def ask_reload(on, code, request: gr.Request):
+            if not is_admin(request):
+                return gr.update(visible=False)
+            return gr.update(visible=bool(on) != backend_4bit(backend))
+
+        def reload_model(on, code, request: gr.Request):
+            if not is_admin(request):
+                refuse("a model reload", code, request)
+                return gr.update(visible=False), _status_text(backend, code)
+            logger.info("model reload (4-bit %s) asked by admin %s", bool(on), request.username)
             backend.reload(load_in_4bit=bool(on))
             return gr.update(visible=False), _status_text(backend, code)
+
+        def admin_view(request: gr.Request):
+            allowed = is_admin(request)
+            return (gr.update(visible=not allowed), gr.update(interactive=allowed),
+                    gr.update(interactive=allowed))
+
+        cache_on.change(set_cache, [cache_on, lang], [cache_on], queue=False)
+        four_bit.change(ask_reload, [four_bit, lang], [confirm_row], queue=False)
+        demo.load(admin_view, None, [admin_note, cache_on, four_bit], queue=False, show_progress="hidden")
 
         reload_yes.click(reload_model, [four_bit, lang], [confirm_row, status], queue=False)
         reload_no.click(lambda: (gr.update(visible=False), gr.update(value=backend_4bit(backend))), None,
@@ -302,6 +401,11 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
         gr.Timer(2.0).tick(refresh, [lang], [status, banner], queue=False, show_progress="hidden")
         demo.load(refresh, [lang], [status, banner], queue=False, show_progress="hidden")
     return demo
+
+
+def _cache_enabled(backend: Backend, settings: Settings) -> bool:
+    manager = getattr(backend, "manager", None)
+    return bool(getattr(manager, "cache_enabled", settings.kv_cache))
 
 
 def backend_4bit(backend: Backend) -> bool:
