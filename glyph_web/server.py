@@ -15,6 +15,7 @@ import json
 import logging
 import logging.handlers
 import re
+import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -231,6 +232,9 @@ def serve(settings: Settings) -> int:
     shown = "localhost" if settings.host in ("0.0.0.0", "::") else settings.host
     logger.info("glyph-web on http://%s:%d (model %s; log %s)", shown, settings.port, settings.model, log_path)
     print(f"glyph-web: open http://{shown}:{settings.port} in a browser", file=sys.stderr, flush=True)
+    # uvicorn shuts down on SIGTERM and then raises it again: with the default action the process would die
+    # there without running its exit handlers (the temp folders' clean-up); exit through Python instead
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     # X-Forwarded-For is read by our own client_address, from --trusted-proxies only (uvicorn would trust it
     # from loopback by default)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5,

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -322,3 +323,32 @@ def test_twelve_concurrent_fresh_documents_all_succeed(live):
     for thread in threads:
         thread.join(180)
     assert results == [200] * 12, results
+
+
+def test_a_server_stopped_with_sigterm_removes_its_export_folder(tiny_dir, tmp_path):
+    import signal
+
+    from test_api import _free_port
+
+    port = _free_port()
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    server = subprocess.Popen([sys.executable, "-m", "glyph_web", "serve", "--model", str(tiny_dir), "--port",
+                               str(port), "--log-dir", str(tmp_path / "logs")], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # polls the server's own readiness, as _Server does
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                assert server.poll() is None, "the server exited"
+                time.sleep(0.2)
+        folders = list(tmp_path.glob(f"glyph-web-exports-{server.pid}-*"))
+        assert len(folders) == 1
+        server.send_signal(signal.SIGTERM)
+        server.wait(60)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert not folders[0].exists()
