@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", metavar="QUESTION", help="the question (quote it)")
     ask.add_argument("--interactive", action="store_true", help="keep the documents and read more questions from stdin")
     ask.add_argument("--password", help="password of an encrypted PDF")
-    Settings.add_arguments(ask, (*answering, *rendering))
+    Settings.add_arguments(ask, (*answering, "backend", "api_base", "api_model", "backend_api_key", *rendering))
     ask.set_defaults(handler=_ask)
 
     serve = commands.add_parser(
@@ -241,64 +241,60 @@ def _render_for(args: argparse.Namespace, settings: Settings):
 def _ask(args: argparse.Namespace) -> int:
     import threading
 
-    from glyph_web.engine.manager import AnswerRequest
-    from glyph_web.stream import Usage
+    from glyph_web.backends import make_backend, wait_ready
+    from glyph_web.chat import Conversation, PreparedDocument, stream_turn
 
-    question = args.question
     settings = Settings.resolve(args)
     doc, pages = _render_for(args, settings)
     for warning in pages.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     count = len(pages.images)
     print(f"note: {count} page{'' if count == 1 else 's'}, {sum(pages.visual_tokens)} visual tokens; loading "
-          f"{settings.model}", file=sys.stderr)
-    manager = settings.model_manager()
-    state = manager.load()
+          f"{settings.model if settings.backend == 'local' else settings.api_base}", file=sys.stderr)
+    backend = make_backend(settings)  # the same backends and request building as the page and the API
+    state = wait_ready(backend, timeout_s=600 if settings.backend == "local" else 30)
     if not state.ready:
-        raise GlyphError(state.detail)
+        raise GlyphError(state.detail or f"The model is not ready ({state.status}).")
     if state.noise:
         print("note: this is the tiny random-weight model: its answers are noise.", file=sys.stderr)
-    key = f"{doc.sha256}:{pages.config.cache_key()}"
-    history: tuple[tuple[str, str], ...] = ()
+    prepared = PreparedDocument(id="cli", doc=doc, pages=pages, key=f"{doc.sha256}:{pages.config.cache_key()}")
+    conversation = Conversation(doc_id=prepared.id)
     generation = settings.generation()
-    codes = None
+    question = args.question
     while True:
         stop = threading.Event()
-        usage: Usage | None = None
-        asked = question
-        if settings.identifier_assist and doc.text.strip():  # long codes the question is about, as text
-            from glyph_web.identifiers import find_identifiers, with_hint
-
-            codes = find_identifiers(doc.text) if codes is None else codes
-            asked, chosen = with_hint(question, doc.text, codes)
-            if chosen:
-                print(f"note: {len(chosen)} exact identifier(s) from the text go with the question",
-                      file=sys.stderr)
-        request = AnswerRequest(pages=pages.images, pages_key=key, question=asked, history=history,
-                                dpi=pages.config.dpi)
+        turn = None
+        shown = {"answer": 0, "thinking": 0, "asked": False}
         try:
-            for event in manager.answer(request, generation, stop):
-                if event.kind == "text":
-                    sys.stdout.write(event.text)
-                    sys.stdout.flush()
-                elif event.kind == "thinking":
-                    sys.stderr.write(event.text)
-                    sys.stderr.flush()
-                elif event.kind == "done":
-                    usage, raw = event.usage, event.raw
+            for turn in stream_turn(backend, prepared, conversation, question, generation, stop,
+                                    identifiers=settings.identifier_assist):
+                if turn.asked and not shown["asked"]:
+                    shown["asked"] = True
+                    print("note: exact identifiers from the text go with the question", file=sys.stderr)
+                for field, out in (("thinking", sys.stderr), ("answer", sys.stdout)):  # print what is new
+                    text = getattr(turn, field)
+                    if len(text) > shown[field]:
+                        out.write(text[shown[field]:])
+                        out.flush()
+                        shown[field] = len(text)
         except KeyboardInterrupt:
             stop.set()
             print("\ninterrupted", file=sys.stderr)
             return 130
         sys.stdout.write("\n")
-        if usage is not None:
-            rate = usage.decode_tokens_per_s
-            print(f"note: {usage.completion_tokens} tokens ({usage.finish_reason}), first token after "
-                  f"{usage.ttft_s:.2f} s{f', {rate:.1f} tokens/s' if rate else ''}; {usage.prompt_tokens} prompt "
-                  f"tokens, {usage.cached_tokens} from the cache", file=sys.stderr)
+        if turn is not None and turn.status == "error":
+            raise GlyphError(turn.error)
+        usage = turn.usage if turn is not None else None
+        if usage:
+            rate = (usage["completion_tokens"] - 1) / (usage["total_s"] - usage["ttft_s"]) if (
+                usage["ttft_s"] is not None and usage["completion_tokens"] > 1 and usage["total_s"] > usage["ttft_s"]
+            ) else None
+            ttft = f"{usage['ttft_s']:.2f} s" if usage["ttft_s"] is not None else "none"
+            print(f"note: {usage['completion_tokens']} tokens ({usage['finish_reason']}), first token after "
+                  f"{ttft}{f', {rate:.1f} tokens/s' if rate else ''}; {usage['prompt_tokens']} prompt "
+                  f"tokens, {usage['cached_tokens']} from the cache", file=sys.stderr)
         if not args.interactive:
             return 0
-        history += ((asked, raw),)
         sys.stderr.write("> ")
         sys.stderr.flush()
         line = sys.stdin.readline()

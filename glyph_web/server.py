@@ -60,26 +60,17 @@ def setup_logging(log_dir: str | Path, level: int = logging.INFO) -> Path:
     return path
 
 
-def make_backend(settings: Settings):
-    if settings.backend == "openai":
-        from glyph_web.backends.openai import OpenAIBackend
-
-        return OpenAIBackend(settings.api_base, settings.api_model or settings.model, settings.backend_api_key)
-    from glyph_web.backends import LocalBackend
-
-    return LocalBackend(settings.model_manager())
-
-
 def create_app(settings: Settings, backend=None, *, start: bool = True):
     """(FastAPI app, backend): the UI mounted at / beside the API (/v1), the probes and /metrics."""
-    import gradio as gr
     from fastapi import FastAPI, Response
 
-    from glyph_web.access import Admission, Credentials, FailureThrottle, RateLimiter, parse_proxies
-    from glyph_web.api import Service, build_router
+    from glyph_web.api.access import Admission, Credentials, FailureThrottle, RateLimiter, parse_proxies
+    from glyph_web.api.metrics import Metrics
+    from glyph_web.api.routes import build_router
+    from glyph_web.api.serving import Service
+    from glyph_web.backends import make_backend
     from glyph_web.chat import Library
-    from glyph_web.metrics import Metrics
-    from glyph_web.ui.app import build_ui
+    from glyph_web.ui.app import build_ui, mount_page
 
     backend = backend or make_backend(settings)
     credentials = Credentials.from_settings(settings.auth, settings.api_key)
@@ -107,13 +98,8 @@ def create_app(settings: Settings, backend=None, *, start: bool = True):
         return Response(metrics.render(backend, service.admission), media_type=metrics.content_type)
 
     app.include_router(build_router(service))
-    demo = build_ui(backend, settings, library)
-    demo.queue(max_size=settings.queue_size, default_concurrency_limit=settings.gpu_concurrency)
-    auth = credentials.check_user if credentials.users else None
-    app = gr.mount_gradio_app(app, demo, path="/", max_file_size=int(settings.max_upload_mb * 2**20),
-                              show_error=False, css=_css(), auth=auth)
-    # Gradio checks that file inputs were uploaded (not server paths) only for Blocks it launched itself
-    demo.has_launched = True
+    app = mount_page(app, build_ui(backend, settings, library), settings,
+                     auth=credentials.check_user if credentials.users else None)
     app.add_middleware(_Guard, failures=failures, proxies=proxies)
     if start:
         backend.start()
@@ -136,7 +122,7 @@ class _Guard:
         login = scope["method"] == "POST" and scope["path"].rstrip("/").endswith("/login")
         address = None
         if login:
-            from glyph_web.access import client_address, retry_after
+            from glyph_web.api.access import client_address, retry_after
 
             headers = dict(scope.get("headers") or [])
             forwarded = headers.get(b"x-forwarded-for", b"").decode("latin-1") or None
@@ -187,7 +173,7 @@ def _css() -> str:
 
 def exposure_warning(settings: Settings) -> str | None:
     """The warning for a server that listens beyond loopback open to all (GLYPH_AUTH=off), or None."""
-    from glyph_web.access import OPEN
+    from glyph_web.api.access import OPEN
 
     if settings.host in LOOPBACK or (settings.auth or "").strip().lower() != OPEN:
         return None
@@ -200,7 +186,7 @@ def exposure_warning(settings: Settings) -> str | None:
 def with_login(settings: Settings) -> tuple[Settings, str | None]:
     """Settings that require a login beyond loopback: a random one when none was given (and not 'off').
     Returns (settings, the generated user:password or None)."""
-    from glyph_web.access import generated_login
+    from glyph_web.api.access import generated_login
 
     if settings.host in LOOPBACK or settings.auth:
         return settings, None
@@ -250,11 +236,13 @@ def _serve_shared(settings: Settings, log_path: Path) -> int:
     from glyph_web.chat import Library
     from glyph_web.ui.app import build_ui
 
+    from glyph_web.backends import make_backend
+
     backend = make_backend(settings)
     demo = build_ui(backend, settings, Library(settings.limits(), cache_mb=settings.cache_mb))
     demo.queue(max_size=settings.queue_size, default_concurrency_limit=settings.gpu_concurrency)
     backend.start()
-    from glyph_web.access import Credentials
+    from glyph_web.api.access import Credentials
 
     credentials = Credentials.from_settings(settings.auth, settings.api_key)
     demo.launch(server_name=settings.host, server_port=settings.port, share=True, prevent_thread_lock=True,

@@ -8,11 +8,12 @@ help text is its `help` metadata, shown by `--help`; the flag is the field name 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Mapping
 
-from glyph_web.documents.model import Limits
+from glyph_web.contracts import GenerationSettings, Limits
 from glyph_web.errors import ConfigError
 
 ENV_PREFIX = "GLYPH_"
@@ -43,12 +44,12 @@ class Settings:
     fonts_dir: str | None = _setting(None, "folder searched for fonts by file name (default: the project's fonts/)",
                                      metavar="DIR")
     max_upload_mb: float = _setting(Limits.max_upload_mb, "largest file accepted, in MB", kind=float, metavar="MB")
-    max_pages: int = _setting(Limits.max_pages, "most pages the model is given for one conversation (rendered and image "
-                                   "pages together)", kind=int, metavar="N")
-    docx_max_unpacked_mb: float = _setting(Limits.docx_max_unpacked_mb, "largest size a Word file may unpack to, in MB (zip-bomb guard)",
-                                           kind=float, metavar="MB")
-    image_max_pixels: int = _setting(Limits.image_max_pixels, "image pages (pictures, scans) are scaled down to at most "
-                                     "this many pixels", kind=int, metavar="N")
+    max_pages: int = _setting(Limits.max_pages, "most pages the model is given for one conversation (rendered "
+                              "and image pages together)", kind=int, metavar="N")
+    docx_max_unpacked_mb: float = _setting(Limits.docx_max_unpacked_mb, "largest size a Word file may unpack to, "
+                                           "in MB (zip-bomb guard)", kind=float, metavar="MB")
+    image_max_pixels: int = _setting(Limits.image_max_pixels, "image pages (pictures, scans) are scaled down to at "
+                                     "most this many pixels", kind=int, metavar="N")
     request_max_megapixels: float = _setting(400, "most pixels the pictures of one API request may have together, "
                                              "in millions, read from their headers before any is decoded",
                                              kind=float, metavar="N")
@@ -116,8 +117,6 @@ class Settings:
                 raise ConfigError(f"{_flag(name)} ({ENV_PREFIX}{name.upper()}) must not be negative.")
         if not 0 < self.top_p <= 1:
             raise ConfigError(f"--top-p ({ENV_PREFIX}TOP_P) must be in (0, 1].")
-        from glyph_web.access import parse_proxies
-
         parse_proxies(self.trusted_proxies)  # a ConfigError now rather than a surprise at the first request
         if self.backend == "openai" and not self.api_base:
             raise ConfigError(f"--backend openai needs --api-base ({ENV_PREFIX}API_BASE): the server's URL, e.g. "
@@ -126,19 +125,10 @@ class Settings:
     def admin_names(self) -> frozenset[str]:
         return frozenset(name.strip() for name in (self.admins or "").split(",") if name.strip())
 
-    def generation(self):
-        """The engine's GenerationSettings from these settings."""
-        from glyph_web.engine.manager import GenerationSettings
-
+    def generation(self) -> GenerationSettings:
+        """The GenerationSettings of these settings."""
         return GenerationSettings(max_new_tokens=self.max_new_tokens, temperature=self.temperature,
                                   top_p=self.top_p, repetition_penalty=self.repetition_penalty)
-
-    def model_manager(self):
-        """A ModelManager for these settings (not loaded yet)."""
-        from glyph_web.engine.manager import ModelManager
-
-        return ModelManager(self.model, load_in_4bit=self.load_in_4bit, device=self.device,
-                            cache_gb=self.kv_cache_gb, cache_enabled=self.kv_cache)
 
     def limits(self) -> Limits:
         """The documents stage's Limits from these settings."""
@@ -187,6 +177,21 @@ class Settings:
             except ValueError:
                 raise ConfigError(f"{env}={raw!r} is not valid: it must be a {meta['kind'].__name__}.") from None
         return cls(**values)
+
+
+def parse_proxies(value: str | None) -> tuple:
+    """--trusted-proxies: comma-separated addresses or networks (10.0.0.0/8); ConfigError when malformed."""
+    networks = []
+    for item in (value or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(f"--trusted-proxies (GLYPH_TRUSTED_PROXIES): {item!r} is not an address or a "
+                              "network such as 10.0.0.0/8.") from None
+    return tuple(networks)
 
 
 def _flag(name: str) -> str:

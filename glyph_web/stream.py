@@ -1,4 +1,4 @@
-"""Stream events: what a backend yields while it answers, and the split of thinking from answer text.
+"""The split of thinking from answer text in a stream of events (the events themselves are in contracts).
 
 Every front door (CLI, UI, API) consumes the same iterator of StreamEvent. Glyph, like GLM-4.1V, may write
 `<think>...</think>` before its answer and wrap the answer in `<answer>...</answer>`; ThinkSplitter turns the raw
@@ -11,43 +11,6 @@ the thinking "will not be stored as conversation history"). No torch, no gradio.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Literal
-
-EventKind = Literal["thinking", "text", "usage", "done"]
-
-
-@dataclass(frozen=True)
-class Usage:
-    """Token counts and timings of one answer."""
-
-    prompt_tokens: int = 0  # everything the model read for this answer, visual tokens included
-    visual_tokens: int = 0
-    completion_tokens: int = 0
-    cached_tokens: int = 0  # prompt tokens taken from the KV cache instead of being prefilled
-    ttft_s: float | None = None  # request start -> first token sampled
-    total_s: float = 0.0
-    finish_reason: str = "stop"  # "stop" (a stop token), "length" (max tokens), "cancelled" (stop pressed)
-
-    @property
-    def decode_tokens_per_s(self) -> float | None:
-        if self.ttft_s is None or self.completion_tokens < 2 or self.total_s <= self.ttft_s:
-            return None
-        return (self.completion_tokens - 1) / (self.total_s - self.ttft_s)
-
-
-@dataclass(frozen=True)
-class StreamEvent:
-    """One piece of an answer: a thinking delta, an answer text delta, the usage, or the end.
-
-    `raw` on a "done" event is the whole generated text with its tags, as the model wrote it.
-    """
-
-    kind: EventKind
-    text: str = ""
-    usage: Usage | None = None
-    raw: str = field(default="", repr=False)
-
 
 _TAGS = ("<think>", "</think>", "<answer>", "</answer>")
 # GLM-V's markup tokens (<|begin_of_box|>, <|end_of_box|>, <|user|> ...): never text for a person

@@ -160,7 +160,8 @@ def _image(width: int, height: int) -> dict:
 
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), (255, 255, 255)).save(buffer, "PNG")
-    return {"type": "image_url", "image_url": {"url": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()}}
+    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return {"type": "image_url", "image_url": {"url": url}}
 
 
 def _file(data: bytes, name: str, kind: str) -> dict:

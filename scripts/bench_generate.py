@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from glyph_web.engine.manager import AnswerRequest, GenerationSettings, ModelManager
+    from glyph_web.contracts import AnswerRequest, GenerationSettings
+    from glyph_web.engine.manager import ModelManager
 
     if not args.doc.is_file():
         print(f"bench_generate: error: {args.doc} does not exist (use --doc)", file=sys.stderr)

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from glyph_web.access import Admission, Credentials, RateLimiter, parse_auth
+from glyph_web.api.access import Admission, Credentials, RateLimiter, parse_auth
 from glyph_web.errors import ConfigError
 from glyph_web.settings import Settings
 
@@ -350,7 +350,7 @@ def test_rate_limiter_refills_over_time():
 def test_admission_turns_away_past_the_queue():
     admission = Admission(concurrency=1, queue_size=0)
     admission.enter()
-    from glyph_web.access import Busy
+    from glyph_web.api.access import Busy
 
     with pytest.raises(Busy):
         admission.enter()
@@ -360,7 +360,7 @@ def test_admission_turns_away_past_the_queue():
 
 
 def test_beyond_loopback_a_login_is_made_unless_it_is_turned_off_loudly():
-    from glyph_web.access import Credentials
+    from glyph_web.api.access import Credentials
     from glyph_web.server import exposure_warning, with_login
 
     assert with_login(Settings(host="127.0.0.1")) == (Settings(host="127.0.0.1"), None)

@@ -21,7 +21,7 @@ from hypothesis import given, settings as hypothesis_settings, strategies as st
 from glyph_web.backends import AnswerRequest, GenerationSettings, LocalBackend, ModelState
 from glyph_web.chat import Conversation, Library, PreparedDocument, RenderOptions, Turn, stream_turn
 from glyph_web.errors import DocumentError, EngineError, GlyphError
-from glyph_web.stream import StreamEvent, Usage
+from glyph_web.contracts import StreamEvent, Usage
 
 from conftest import DEJAVU, MICROHEI, ROOT
 
@@ -630,7 +630,8 @@ def test_the_evidence_of_an_answer_is_the_page_it_stands_on_highlighted(library,
     # a passage that occurs twice (in both halves), or words that are not in the document, highlight nothing
     assert prepared.evidence('It says "the tide table for berth 5 was checked and signed".') == []
     assert prepared.evidence("The harbour was closed by the coastguard.") == []
-    assert _evidence(prepared, Turn(question="q", answer="nothing of the kind", status="done"), "zh")["visible"] is False
+    nothing = Turn(question="q", answer="nothing of the kind", status="done")
+    assert _evidence(prepared, nothing, "zh")["visible"] is False
 
 
 # --- exact-identifier assist ------------------------------------------------------------------------------------

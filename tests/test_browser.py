@@ -98,7 +98,7 @@ def test_upload_ask_stream_stop_and_ask_again(app_url, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1440, "height": 960})
     page.goto(app_url)
     _wait_text(page, "#status", "ready")
-    page.wait_for_selector("#noise-banner", state="visible")  # the tiny model says that its answers are noise  # the tiny model says that its answers are noise
+    page.wait_for_selector("#noise-banner", state="visible")  # the tiny model says that its answers are noise
 
     page.set_input_files("#doc-upload input[type=file]", str(doc))
     page.wait_for_selector("#pages img", timeout=60_000)

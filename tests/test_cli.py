@@ -285,3 +285,25 @@ def test_ask_with_a_missing_model_is_one_line_and_exit_2(tmp_path):
     err = [line for line in proc.stderr.decode().splitlines() if line.startswith("error:")]
     assert proc.returncode == 2 and len(err) == 1 and "does not exist" in err[0]
     assert "Traceback" not in proc.stderr.decode()
+
+
+def test_ask_answers_through_another_glyph_web_with_the_openai_backend(tmp_path, tiny_dir):
+    """ask goes through the same backends and request building as the page and the API."""
+    import httpx
+
+    from glyph_web.settings import Settings
+    from test_api import _Server
+
+    server = _Server(Settings(model=str(tiny_dir), log_dir=str(tmp_path / "logs"), rate_limit=0, max_new_tokens=8))
+    try:
+        (tmp_path / "doc.txt").write_text("The harbour master Ines Varga signed the report about 41 ships.\n" * 5)
+        proc = run("ask", tmp_path / "doc.txt", "Who signed the report?", "--backend", "openai", "--api-base",
+                   server.url + "/v1", "--api-model", tiny_dir, "--max-new-tokens", "4", "--temperature", "0")
+        served = httpx.get(server.url + "/metrics").text
+    finally:
+        server.stop()
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    assert proc.stdout.decode().strip() and "tokens (" in proc.stderr.decode()
+    assert 'glyph_http_requests_total{route="/v1/chat/completions",status="200"} 1.0' in served
+    refused = run("ask", tmp_path / "doc.txt", "q", "--backend", "openai")  # no --api-base: one line, exit 2
+    assert refused.returncode == 2 and "--api-base" in refused.stderr.decode()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from glyph_web.compression import compression, estimate_tokens, human_bytes, kv_bytes
+from glyph_web.chat.compression import compression, estimate_tokens, human_bytes, kv_bytes
 from glyph_web.render import render_text
 
 GLM41V_9B = {"layers": 40, "heads": 2, "dim": 128, "bytes": 2}  # Glyph's text model: 40 layers, 2 KV heads

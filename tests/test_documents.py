@@ -101,7 +101,8 @@ CHINESE = "第一条 本合同由甲乙双方签订。\n第二条 付款期限�
 def test_text_encodings(data, encoding_note):
     doc = load_bytes(data, "合同.txt")
     assert doc.kind == "text" and doc.text == CHINESE
-    assert doc.warnings == ([] if encoding_note is None else [f"合同.txt is not UTF-8; it was read as {encoding_note}."])
+    note = f"合同.txt is not UTF-8; it was read as {encoding_note}."
+    assert doc.warnings == ([] if encoding_note is None else [note])
 
 
 def test_windows_1252_text_is_read():

@@ -8,7 +8,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from glyph_web.engine.manager import AnswerRequest, GenerationSettings, ModelManager  # noqa: E402
+from glyph_web.contracts import AnswerRequest, GenerationSettings  # noqa: E402
+from glyph_web.engine.manager import ModelManager  # noqa: E402
 from glyph_web.errors import ContextTooLongError, EngineError  # noqa: E402
 from glyph_web.render import RenderConfig, render_text  # noqa: E402
 
@@ -259,7 +260,7 @@ def test_sampling_follows_the_seed(manager, pages_a):
 
 
 def test_stop_tokens_end_the_answer(manager, pages_a):
-    events = run(manager, AnswerRequest(pages=pages_a, pages_key="a", question="Who signed the report?"))
+    run(manager, AnswerRequest(pages=pages_a, pages_key="a", question="Who signed the report?"))
     first_token = manager.runtime.last_generated[0]  # the first token the model produced
     stopped = run(manager, AnswerRequest(pages=pages_a, pages_key="a", question="Who signed the report?"),
                   GenerationSettings(max_new_tokens=12, temperature=0, repetition_penalty=1.0,
@@ -360,7 +361,8 @@ def test_prompt_ids_are_the_templates_and_the_processors(managers, template, pag
     images = [{"type": "image"} for _ in pages_a]
     first = AnswerRequest(pages=pages_a, pages_key="ids", question="Who signed the report?")
     assert runtime._prompt(first, GREEDY).ids == _reference_ids(
-        processor, pages_a, [{"role": "user", "content": [*images, {"type": "text", "text": "Who signed the report?"}]}])
+        processor, pages_a,
+        [{"role": "user", "content": [*images, {"type": "text", "text": "Who signed the report?"}]}])
     raw = "<think>\nThe report ends with a signature on page 1.\n</think>\n<answer>Ines Varga signed it.</answer>"
     follow = AnswerRequest(pages=pages_a, pages_key="ids", question="In which month?",
                            history=(("Who signed the report?", raw),))

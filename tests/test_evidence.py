@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from glyph_web.evidence import Evidence, candidates, find_evidence, highlight
+from glyph_web.chat.evidence import Evidence, candidates, find_evidence, highlight
 from glyph_web.render import RenderConfig, render_text
 from glyph_web.render.fast import FastEngine, layout_text
 from glyph_web.render.fonts import resolve_font

@@ -31,8 +31,8 @@ CJK_RUN = st.text(alphabet="第一条本合同由甲乙双方签订付款期限�
 # Chinese prose: ideographs, the punctuation reportlab will not start a line with (，。、；：！？）」), opening
 # brackets, full-width spaces, and English words and numbers inside it
 CJK_PROSE = st.lists(st.sampled_from([
-    "甲方", "乙方", "应当", "在", "三十日内", "支付", "货款", "，", "。", "、", "；", "：", "！", "？", "）", "（", "」",
-    "「", "《合同法》", "\u3000", " ", "Glyph", "GPU", "2024", "年", "第3条", "%", "‰", "℃", "ー", "々",
+    "甲方", "乙方", "应当", "在", "三十日内", "支付", "货款", "，", "。", "、", "；", "：", "！", "？", "）",
+    "（", "」", "「", "《合同法》", "\u3000", " ", "Glyph", "GPU", "2024", "年", "第3条", "%", "‰", "℃", "ー", "々",
 ]), min_size=1, max_size=120).map("".join)
 MISSING = st.sampled_from(["\u2605", "\u2192", "\U0001F600"])  # not in the fonts used here
 
@@ -90,7 +90,8 @@ def _compare(fast, reference) -> float:
     return worst
 
 
-@settings(max_examples=int(os.environ.get("GLYPH_PROPERTY_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=int(os.environ.get("GLYPH_PROPERTY_EXAMPLES", "60")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(texts(), CONFIGS)
 def test_fast_engine_pages_equal_the_reference_engine(text, config_args):
     if not text.strip():
@@ -125,7 +126,8 @@ def test_cjk_wrapping_and_missing_characters_take_the_fast_path():
     # Western words inside, punctuation that may not start a line; and characters the font lacks (.notdef)
     prose = "第一条 本合同由甲乙双方签订，自签字之日起生效。乙方应当在三十日内支付货款（含税）。Glyph GPU 2024。"
     texts = ["\n".join([prose] * 100), prose * 200, "plain ሀ ሁ words ☃ and ꙮ here\n" * 150]
-    for text, config in ((texts[0], _config("zh", MICROHEI, 72, "br")), (texts[1], _config("zh", MICROHEI, 96, "marker")),
+    for text, config in ((texts[0], _config("zh", MICROHEI, 72, "br")),
+                         (texts[1], _config("zh", MICROHEI, 96, "marker")),
                          (texts[1], _config("en", DEJAVU, 72, "br")), (texts[2], _config("en", DEJAVU, 72, "br"))):
         fast = render_text(text, config, engine="fast")
         assert fast.fallback is None

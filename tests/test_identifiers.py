@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from glyph_web.identifiers import KINDS, Identifier, find_identifiers, hint, relevant
+from glyph_web.chat.identifiers import KINDS, Identifier, find_identifiers, hint, relevant
 
 SN = "SN-4F7K-9Q2X-118Z"
 UUID = "550e8400-e29b-41d4-a716-446655440000"

@@ -120,9 +120,9 @@ def test_pages_drawn_by_eight_threads_at_once_equal_the_pages_drawn_alone(busy_s
             want, have = alone[name], got[name]
             assert len(have) == len(want), f"round {round_}, {name}: {len(have)} pages, {len(want)} alone"
             for number, (a, b) in enumerate(zip(have, want), 1):
+                differing = int((a != b).any(-1).sum()) if a.shape == b.shape else "size"
                 assert a.shape == b.shape and np.array_equal(a, b), \
-                    f"round {round_}, {name}, page {number}: {int((a != b).any(-1).sum()) if a.shape == b.shape else 'size'}" \
-                    " pixels differ from the page drawn alone"
+                    f"round {round_}, {name}, page {number}: {differing} pixels differ from the page drawn alone"
 
 
 def test_concurrent_first_calls_of_the_compiled_blit_all_get_the_same_function(tmp_path, monkeypatch,

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from glyph_web.settings import Settings
-from glyph_web.stream import StreamEvent, Usage
+from glyph_web.contracts import StreamEvent, Usage
 
 from test_api import _Server, _ask, _file_part
 from test_app import READY, FakeBackend, script
@@ -155,7 +155,7 @@ def test_rewritten_headers_do_not_escape_the_rate_limit(live):
 def test_basic_logins_are_one_principal_whatever_the_spelling():
     import base64
 
-    from glyph_web.access import Credentials
+    from glyph_web.api.access import Credentials
 
     credentials = Credentials.from_settings("ann:pw", "k")
     token = base64.b64encode(b"ann:pw").decode()
@@ -193,7 +193,7 @@ def test_wrong_page_logins_are_throttled_per_address(tmp_path):
 
 
 def test_forwarded_addresses_count_only_from_trusted_proxies():
-    from glyph_web.access import client_address, parse_proxies
+    from glyph_web.api.access import client_address, parse_proxies
 
     assert client_address("127.0.0.1", "203.0.113.9", ()) == "127.0.0.1"
     trusted = parse_proxies("127.0.0.1, 10.0.0.0/8")

@@ -6,7 +6,8 @@ import pytest
 
 from glyph_web.render import RenderConfig, render_text
 from glyph_web.render.cache import PageCache
-from glyph_web.stream import ThinkSplitter, Usage, history_turns, split_thinking, visible_answer
+from glyph_web.contracts import Usage
+from glyph_web.stream import ThinkSplitter, history_turns, split_thinking, visible_answer
 
 from conftest import DEJAVU
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from glyph_web.errors import ConfigError
+from glyph_web.settings import parse_proxies  # noqa: F401 - the access layer's name for it
 
 
 @dataclass(frozen=True)
@@ -162,21 +163,6 @@ class FailureThrottle:
     def succeeded(self, address: str) -> None:
         with self._lock:
             self._failures.pop(address, None)
-
-
-def parse_proxies(value: str | None) -> tuple:
-    """--trusted-proxies: comma-separated addresses or networks (10.0.0.0/8); ConfigError when malformed."""
-    networks = []
-    for item in (value or "").split(","):
-        item = item.strip()
-        if not item:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(item, strict=False))
-        except ValueError:
-            raise ConfigError(f"--trusted-proxies (GLYPH_TRUSTED_PROXIES): {item!r} is not an address or a "
-                              "network such as 10.0.0.0/8.") from None
-    return tuple(networks)
 
 
 def client_address(peer: str | None, forwarded_for: str | None, trusted: tuple) -> str:

@@ -1,4 +1,4 @@
-"""The OpenAI-compatible API: POST /v1/chat/completions and GET /v1/models, beside the page on the same server.
+"""The OpenAI-compatible API's serving: a checked request to an answer, a refusal, or server-sent events.
 
 Documents come as content parts of user messages, in the order given: `file` parts
 ({"type": "file", "file": {"filename": ..., "file_data": "data:...;base64,..."}}) and `image_url` parts with
@@ -16,9 +16,6 @@ No torch, no gradio.
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import binascii
 import json
 import logging
 import threading
@@ -27,31 +24,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from fastapi import Request  # at module level: FastAPI resolves the routes' (string) annotations here
-
-from glyph_web.access import Admission, Busy, Credentials, FailureThrottle, RateLimiter, client_address, retry_after
-from glyph_web.backends import AnswerRequest, GenerationSettings
-from glyph_web.chat import Library, RenderOptions
+from glyph_web.api.access import Admission, Credentials, FailureThrottle, RateLimiter
+from glyph_web.api.protocol import MB, ApiError, Part, check_number, part_bytes, part_data
+from glyph_web.chat import Library, RenderOptions, build_request
+from glyph_web.contracts import AnswerRequest, GenerationSettings
 from glyph_web.errors import GlyphError, TooLargeError
 from glyph_web.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-MB = 1024 * 1024
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, kind: str = "invalid_request_error", code: str | None = None,
-                 param: str | None = None, headers: dict | None = None):
-        super().__init__(message)
-        self.status, self.message, self.kind, self.code, self.param = status, message, kind, code, param
-        self.headers = headers or {}
-
-    def response(self):
-        from fastapi.responses import JSONResponse
-
-        body = {"error": {"message": self.message, "type": self.kind, "param": self.param, "code": self.code}}
-        return JSONResponse(body, status_code=self.status, headers=self.headers)
 
 
 @dataclass
@@ -82,140 +62,8 @@ class Service:
                              engine=s.engine, fonts_dir=s.fonts_dir, max_pages=s.max_pages)
 
 
-def build_router(service: Service):
-    from fastapi import APIRouter
-    from fastapi.concurrency import run_in_threadpool
-    from fastapi.responses import JSONResponse, StreamingResponse
-
-    router = APIRouter()
-
-    def guard(request: Request) -> None:
-        """Auth (with failures throttled per address), then the rate limit of the principal the credential
-        names, or of the address without auth (after auth, so that strangers cannot spend a client's)."""
-        address = client_address(request.client.host if request.client else None,
-                                 request.headers.get("x-forwarded-for"), service.proxies)
-        principal = None
-        if service.credentials.enabled:
-            wait = service.failures.wait(address)
-            if wait:
-                raise ApiError(429, f"Too many failed sign-ins from this address: try again in {retry_after(wait)} s.",
-                               "rate_limit_error", "too_many_failures", headers={"Retry-After": retry_after(wait)})
-            principal = service.credentials.principal(request.headers.get("authorization"))
-            if principal is None:
-                service.failures.failed(address)
-                raise ApiError(401, "Missing or wrong API key: send 'Authorization: Bearer <key>' (GLYPH_API_KEY) "
-                                    "or HTTP Basic with a GLYPH_AUTH user.", "authentication_error",
-                               "invalid_api_key", headers={"WWW-Authenticate": 'Bearer realm="glyph-web"'})
-            service.failures.succeeded(address)
-        wait = service.limiter.allow(principal or address)
-        if wait:
-            raise ApiError(429, f"Too many requests: at most {service.settings.rate_limit:g} a minute per client "
-                                f"(GLYPH_RATE_LIMIT). Try again in {retry_after(wait)} s.", "rate_limit_error",
-                           "rate_limit_exceeded", headers={"Retry-After": retry_after(wait)})
-
-    def counted(route: str, response):
-        service.metrics.requests.labels(route, str(response.status_code)).inc()
-        return response
-
-    @router.get("/v1/models")
-    def models(request: Request):
-        try:
-            guard(request)
-        except ApiError as exc:
-            return counted("/v1/models", exc.response())
-        body = {"object": "list", "data": [{"id": service.model_name(), "object": "model", "created": 0,
-                                            "owned_by": "glyph-web"}]}
-        return counted("/v1/models", JSONResponse(body))
-
-    @router.post("/v1/chat/completions")
-    async def chat_completions(request: Request):
-        route = "/v1/chat/completions"
-        started = time.perf_counter()
-        try:
-            guard(request)
-            _require_json(request)
-            body = await _read_body(request, service.body_limit)
-            payload = _parse_json(body)
-            state = service.backend.state()
-            if not state.ready:
-                raise ApiError(503, f"The model is not ready ({state.status}): {state.detail or 'loading'}.",
-                               "server_error", "model_not_ready", headers={"Retry-After": "10"})
-            call = await run_in_threadpool(_prepare_call, service, payload)
-            stop = threading.Event()
-            try:
-                await run_in_threadpool(service.admission.enter, stop)
-            except Busy as exc:
-                raise ApiError(429, str(exc), "rate_limit_error", "queue_full", headers={"Retry-After": "5"})
-        except ApiError as exc:
-            return counted(route, exc.response())
-        slot = _Slot(service.admission, stop)
-        events = _generate(service, call, slot, started)
-        if call.stream:
-            from starlette.background import BackgroundTask
-
-            # the slot is also released after the response, should the stream never have started
-            return counted(route, StreamingResponse(_sse(call, events), media_type="text/event-stream",
-                                                    headers={"Cache-Control": "no-cache"},
-                                                    background=BackgroundTask(slot.release)))
-        watcher = asyncio.ensure_future(_stop_on_disconnect(request, slot))
-        try:
-            result = await run_in_threadpool(_collect, call, events)
-        except ApiError as exc:
-            return counted(route, exc.response())
-        finally:
-            watcher.cancel()
-        return counted(route, JSONResponse(result))
-
-    return router
-
-
-def _require_json(request) -> None:
-    """Only JSON bodies: a cross-site HTML form can send text/plain or form data without a preflight, never
-    application/json, so this keeps other sites' pages from starting generations."""
-    media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if media != "application/json":
-        raise ApiError(415, "Send the request as JSON with 'Content-Type: application/json'.",
-                       code="unsupported_media_type")
-
-
-async def _stop_on_disconnect(request, slot: _Slot, every_s: float = 0.25) -> None:
-    """A non-streaming request whose client went away stops its generation (a stream stops when its writes
-    fail); polled, since the answer is being computed in a worker thread meanwhile."""
-    while not slot.stop.is_set():
-        if await request.is_disconnected():
-            logger.info("client gone: stopping its answer")
-            slot.stop.set()
-            return
-        await asyncio.sleep(every_s)
-
-
-async def _read_body(request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    too_large = ApiError(413, f"The request is larger than {limit // MB} MB: documents may be at most "
-                              f"--max-upload-mb (GLYPH_MAX_UPLOAD_MB) each.", code="request_too_large")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _parse_json(body: bytes) -> dict:
-    try:
-        payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ApiError(400, "The request body is not valid JSON.") from None
-    if not isinstance(payload, dict):
-        raise ApiError(400, "The request body must be a JSON object.")
-    return payload
-
-
 @dataclass
-class _Call:
+class Call:
     request: AnswerRequest
     generation: GenerationSettings
     stream: bool
@@ -225,7 +73,7 @@ class _Call:
     created: int
 
 
-def _prepare_call(service: Service, payload: dict) -> _Call:
+def prepare_call(service: Service, payload: dict) -> Call:
     """Validate the request, read and render its documents: an AnswerRequest. ApiError on bad input."""
     messages = payload.get("messages")
     if not isinstance(messages, list) or not messages:
@@ -235,12 +83,12 @@ def _prepare_call(service: Service, payload: dict) -> _Call:
     s = service.settings
     limit = payload.get("max_completion_tokens", payload.get("max_tokens"))
     generation = GenerationSettings(
-        max_new_tokens=min(_number(limit, "max_tokens", int, 1, None) or s.max_new_tokens, s.max_new_tokens),
-        temperature=_number(payload.get("temperature"), "temperature", float, 0, 2, s.temperature),
-        top_p=_number(payload.get("top_p"), "top_p", float, 1e-9, 1, s.top_p),
-        repetition_penalty=_number(payload.get("repetition_penalty"), "repetition_penalty", float, 1e-9, None,
+        max_new_tokens=min(check_number(limit, "max_tokens", int, 1, None) or s.max_new_tokens, s.max_new_tokens),
+        temperature=check_number(payload.get("temperature"), "temperature", float, 0, 2, s.temperature),
+        top_p=check_number(payload.get("top_p"), "top_p", float, 1e-9, 1, s.top_p),
+        repetition_penalty=check_number(payload.get("repetition_penalty"), "repetition_penalty", float, 1e-9, None,
                                    s.repetition_penalty),
-        seed=_number(payload.get("seed"), "seed", int, None, None))
+        seed=check_number(payload.get("seed"), "seed", int, None, None))
     try:
         docs, question, history = _read_messages(messages, service)
         # not kept in the Library: the API never asks for it again (its pages still go through the page cache)
@@ -253,31 +101,18 @@ def _prepare_call(service: Service, payload: dict) -> _Call:
         logger.exception("preparing the documents of an API request failed")
         raise ApiError(500, "The documents could not be prepared because of an internal error (it is logged).",
                        "server_error", "internal_error") from None
-    asked = prepared.question_for_model(question) if service.settings.identifier_assist else question
-    request = AnswerRequest(pages=prepared.pages.images, pages_key=prepared.key, question=asked,
-                            history=history, dpi=prepared.pages.config.dpi)
+    request, _asked = build_request(prepared, question, history, identifiers=service.settings.identifier_assist)
     options = payload.get("stream_options") or {}
-    return _Call(request=request, generation=generation, stream=bool(payload.get("stream")),
+    return Call(request=request, generation=generation, stream=bool(payload.get("stream")),
                  include_usage=bool(options.get("include_usage", True)) if isinstance(options, dict) else True,
                  model=str(payload.get("model") or service.model_name()), id=f"chatcmpl-{uuid.uuid4().hex}",
                  created=int(time.time()))
 
 
-def _number(value, name: str, kind: type, low, high, default=None):
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and value != int(value)):
-        raise ApiError(400, f"'{name}' must be a{'n integer' if kind is int else ' number'}.", param=name)
-    if (low is not None and value < low) or (high is not None and value > high):
-        bounds = f"at least {low}" if high is None else f"between {low} and {high}"
-        raise ApiError(400, f"'{name}' must be {bounds}.", param=name)
-    return kind(value)
-
-
 def _read_messages(messages: list, service: Service):
     """(documents, question, history) from OpenAI messages; the documents are read by _read_documents, within
     the request's budget."""
-    pending: list[_Part] = []
+    pending: list[Part] = []
     turns: list[list[str]] = []  # [question, answer] pairs in order
     for number, message in enumerate(messages):
         if not isinstance(message, dict):
@@ -296,7 +131,7 @@ def _read_messages(messages: list, service: Service):
             if kind == "text":
                 texts.append(str(part.get("text", "")))
             elif kind in ("file", "image_url") and role == "user":
-                pending.append(_part_data(part, kind, where, len(pending) + 1))  # nothing decoded yet
+                pending.append(part_data(part, kind, where, len(pending) + 1))  # nothing decoded yet
             else:
                 raise ApiError(400, f"{where}: unsupported part type {kind!r} for role {role!r} (use text, file "
                                     "or image_url).", param="messages")
@@ -320,23 +155,7 @@ def _read_messages(messages: list, service: Service):
     return _read_documents(pending, service.settings), turns[-1][0], history
 
 
-@dataclass
-class _Part:
-    """A file or image_url part, validated but not decoded: `data` is its base64 text until _part_bytes."""
-
-    where: str
-    name: str
-    data: str
-    picture: bool  # an image_url part, or a file part that says it is a picture (by type or name)
-
-    @property
-    def declared_bytes(self) -> int:
-        """The size the base64 text decodes to, from its length alone."""
-        padding = 2 if self.data.endswith("==") else 1 if self.data.endswith("=") else 0
-        return max(0, len(self.data) * 3 // 4 - padding)
-
-
-def _read_documents(pending: list[_Part], settings: Settings) -> list:
+def _read_documents(pending: list[Part], settings: Settings) -> list:
     """The parts as Documents, each budget checked before the work it bounds: the pictures against the page
     limit before anything is decoded; each part's and all parts' declared size against --max-upload-mb before
     any base64 is decoded; the pictures (counted again, by content) and their pixels, from their headers, before
@@ -360,7 +179,7 @@ def _read_documents(pending: list[_Part], settings: Settings) -> list:
         raise ApiError(413, f"The documents of this request are {total / MB:.1f} MB together, over the limit of "
                             f"{limits.max_upload_mb:g} MB for one request; send fewer or smaller ones, or raise "
                             f"it with --max-upload-mb or GLYPH_MAX_UPLOAD_MB.", code="request_too_large")
-    blobs = [_part_bytes(part) for part in pending]
+    blobs = [part_bytes(part) for part in pending]
     images = [blob for blob in blobs if is_image(blob[:1024])]  # what load_bytes will read as pictures
     if len(images) > limits.max_pages:
         raise _too_many_pictures(len(images), limits.max_pages)
@@ -395,42 +214,7 @@ def _too_many_pictures(count: int, limit: int) -> ApiError:
                          f"--max-pages or GLYPH_MAX_PAGES.", param="messages", code="too_many_pages")
 
 
-def _part_data(part: dict, kind: str, where: str, number: int) -> _Part:
-    """A file or image_url part's name and base64 text, checked but not decoded."""
-    from pathlib import PurePath
-
-    from glyph_web.documents import EXTENSIONS
-
-    if kind == "file":
-        spec = part.get("file") or {}
-        if not isinstance(spec, dict) or not spec.get("file_data"):
-            raise ApiError(400, f"{where}: a file part needs file.file_data as a data: URL (file ids are not "
-                                "supported).", param="messages")
-        name, url = str(spec.get("filename") or f"file-{number}"), spec["file_data"]
-    else:
-        spec = part.get("image_url")
-        url = spec.get("url") if isinstance(spec, dict) else spec
-        name = f"image-{number}"
-    if not isinstance(url, str) or not url.startswith("data:"):
-        raise ApiError(400, f"{where}: only data: URLs are accepted (the server fetches nothing).",
-                       param="messages")
-    header, sep, data = url.partition(",")
-    if not sep or ";base64" not in header:
-        raise ApiError(400, f"{where}: the data: URL must be base64 (data:<type>;base64,<data>).", param="messages")
-    media = header[5:].split(";")[0].strip().lower()
-    picture = (kind == "image_url" or media.startswith("image/")
-               or PurePath(name).suffix.lower() in EXTENSIONS["image"])
-    return _Part(where=where, name=name, data=data, picture=picture)
-
-
-def _part_bytes(part: _Part) -> bytes:
-    try:
-        return base64.b64decode(part.data, validate=True)
-    except (binascii.Error, ValueError):
-        raise ApiError(400, f"{part.where}: the base64 data is damaged.", param="messages") from None
-
-
-class _Slot:
+class Slot:
     """A place taken in the Admission, given back once (by whichever comes first: the end of the answer, or
     the end of the response)."""
 
@@ -447,7 +231,7 @@ class _Slot:
             self.admission.leave()
 
 
-def _generate(service: Service, call: _Call, slot: _Slot, started: float) -> Iterator:
+def generate(service: Service, call: Call, slot: Slot, started: float) -> Iterator:
     """The backend's events for the call, with the admission slot held until the end and metrics on the way."""
     events = None
     first = None
@@ -478,7 +262,7 @@ def _usage(usage) -> dict:
             "prompt_tokens_details": {"cached_tokens": usage.cached_tokens}}
 
 
-def _collect(call: _Call, events) -> dict:
+def collect(call: Call, events) -> dict:
     answer, thinking, usage = [], [], None
     try:
         for event in events:
@@ -503,7 +287,7 @@ def _collect(call: _Call, events) -> dict:
     return body
 
 
-def _sse(call: _Call, events) -> Iterator[str]:
+def sse(call: Call, events) -> Iterator[str]:
     def chunk(delta: dict | None, finish: str | None = None, usage=None) -> str:
         body = {"id": call.id, "object": "chat.completion.chunk", "created": call.created, "model": call.model,
                 "choices": [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish}]}

@@ -10,10 +10,11 @@ from __future__ import annotations
 import threading
 from typing import Iterator, Protocol
 
-from glyph_web.engine.manager import AnswerRequest, GenerationSettings, ModelState
-from glyph_web.stream import StreamEvent
+from glyph_web.contracts import AnswerRequest, GenerationSettings, ModelState
+from glyph_web.contracts import StreamEvent
 
-__all__ = ["AnswerRequest", "Backend", "GenerationSettings", "LocalBackend", "ModelState"]
+__all__ = ["AnswerRequest", "Backend", "GenerationSettings", "LocalBackend", "ModelState", "make_backend",
+           "model_manager", "wait_ready"]
 
 
 class Backend(Protocol):
@@ -73,3 +74,33 @@ class LocalBackend:
     def reload(self, *, load_in_4bit: bool) -> None:
         threading.Thread(target=self.manager.reload, kwargs={"load_in_4bit": load_in_4bit},
                          name="glyph-model-reload", daemon=True).start()
+
+
+def model_manager(settings):
+    """A ModelManager for these settings (not loaded yet)."""
+    from glyph_web.engine.manager import ModelManager
+
+    return ModelManager(settings.model, load_in_4bit=settings.load_in_4bit, device=settings.device,
+                        cache_gb=settings.kv_cache_gb, cache_enabled=settings.kv_cache)
+
+
+def make_backend(settings) -> Backend:
+    """The backend the settings ask for: the model in this process, or an OpenAI-compatible server."""
+    if settings.backend == "openai":
+        from glyph_web.backends.openai import OpenAIBackend
+
+        return OpenAIBackend(settings.api_base, settings.api_model or settings.model, settings.backend_api_key)
+    return LocalBackend(model_manager(settings))
+
+
+def wait_ready(backend: Backend, timeout_s: float = 600) -> ModelState:
+    """Start the backend and block until it is ready or has failed (for the CLI); its last state."""
+    import time
+
+    backend.start()
+    deadline = time.monotonic() + timeout_s
+    state = backend.state()
+    while state.status in ("not_loaded", "loading") and time.monotonic() < deadline:
+        time.sleep(0.05)
+        state = backend.state()
+    return state

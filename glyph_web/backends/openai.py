@@ -21,9 +21,10 @@ from typing import Iterator
 
 import httpx
 
-from glyph_web.engine.manager import AnswerRequest, GenerationSettings, ModelState
+from glyph_web.contracts import AnswerRequest, GenerationSettings, ModelState
 from glyph_web.errors import EngineError
-from glyph_web.stream import StreamEvent, ThinkSplitter, Usage, history_turns
+from glyph_web.contracts import StreamEvent, Usage
+from glyph_web.stream import ThinkSplitter, history_turns
 
 logger = logging.getLogger(__name__)
 

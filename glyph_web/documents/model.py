@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-
 from typing import TYPE_CHECKING
+
+from glyph_web.contracts import MB, Limits  # noqa: F401 - the documents stage's names for them
 
 if TYPE_CHECKING:  # Pillow loads where images are made, not for every text document
     from PIL import Image
-
-MB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -59,20 +58,6 @@ class Document:
     @property
     def characters(self) -> int:
         return sum(len(p.text) for p in self.parts if isinstance(p, TextPart))
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one upload may cost. Each refusal names the limit and the flag / variable that raises it."""
-
-    max_upload_mb: float = 50  # size of each uploaded file
-    max_pages: int = 100  # pages the model would read, rendered and image pages together
-    docx_max_unpacked_mb: float = 100  # total size of a DOCX's zip members once unpacked
-    image_max_pixels: int = 28 * 28 * 2560  # image pages are scaled down to this (2,560 visual tokens)
-
-    @property
-    def max_upload_bytes(self) -> int:
-        return int(self.max_upload_mb * MB)
 
 
 def digest(data: bytes) -> str:

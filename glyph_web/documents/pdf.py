@@ -44,7 +44,7 @@ def load_pdf(data: bytes, name: str, limits: Limits, password: str | None = None
         count = len(reader.pages)
     except Exception:
         raise _damaged(name) from None
-    from glyph_web.render.pages import MAX_CHARS_PER_PAGE
+    from glyph_web.contracts import MAX_CHARS_PER_PAGE
 
     texts: list[str | None] = []  # None: no text layer
     extracted: dict[tuple, str] = {}  # by what draws the page: pages drawn alike are read once

@@ -25,14 +25,14 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import torch
-from PIL import Image
 
 from glyph_web.engine.kvcache import CacheEntry, PrefixCache
-from glyph_web.engine.manager import AnswerRequest, GenerationSettings
+from glyph_web.contracts import AnswerRequest, GenerationSettings
 from glyph_web.engine.prompt import PromptBuilder
 from glyph_web.engine.worker import DecodeThread
 from glyph_web.errors import ContextTooLongError, EngineError
-from glyph_web.stream import StreamEvent, ThinkSplitter, Usage
+from glyph_web.contracts import StreamEvent, Usage
+from glyph_web.stream import ThinkSplitter
 
 logger = logging.getLogger(__name__)
 

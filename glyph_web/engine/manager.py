@@ -12,67 +12,17 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterator, Literal
+from typing import Callable, Iterator
 
-from PIL import Image
-
+from glyph_web.contracts import AnswerRequest, GenerationSettings, ModelState, StreamEvent
 from glyph_web.errors import EngineError
-from glyph_web.stream import StreamEvent
 
 logger = logging.getLogger(__name__)
 
-Status = Literal["not_loaded", "loading", "ready", "failed"]
 DEFAULT_MODEL = "zai-org/Glyph"
 TINY = "tiny"
-
-
-@dataclass(frozen=True)
-class ModelState:
-    """What the model is doing, for status lines and /readyz."""
-
-    status: Status = "not_loaded"
-    detail: str = ""  # loading step, or the reason of a failure written for a person
-    progress: float | None = None  # 0..1 while loading
-    model: str = ""
-    device: str = ""
-    precision: str = ""
-    memory_gb: float | None = None  # device memory in use (GPU), or process RSS on CPU
-    noise: bool = False  # the tiny random model: answers are noise
-
-    @property
-    def ready(self) -> bool:
-        return self.status == "ready"
-
-
-@dataclass(frozen=True)
-class GenerationSettings:
-    """Sampling and length; defaults are the official Glyph demo's."""
-
-    max_new_tokens: int = 8192
-    temperature: float = 0.3  # 0: greedy
-    top_p: float = 0.85
-    repetition_penalty: float = 1.1
-    stop_token_ids: tuple[int, ...] = (151329, 151348, 151336)
-    seed: int | None = None
-    ignore_stop: bool = False  # benchmarks: always generate max_new_tokens
-
-
-@dataclass(frozen=True)
-class AnswerRequest:
-    """One question about a set of pages, with the conversation so far.
-
-    `pages_key` identifies the pages (document hash + render config): requests with the same key share the
-    KV cache of the pages. `history` holds earlier (question, raw answer) turns, oldest first.
-    """
-
-    pages: list[Image.Image]
-    pages_key: str
-    question: str
-    history: tuple[tuple[str, str], ...] = ()
-    dpi: float | None = None  # only for messages ("N pages fit at 72 dpi")
-
 
 class ModelManager:
     """Loads one model once per process and answers requests against it."""

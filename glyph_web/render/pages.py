@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from glyph_web.contracts import MAX_CHARS_PER_PAGE  # texts longer than max_pages x this are refused before layout
 from glyph_web.documents.model import Document, ImagePart
 from glyph_web.errors import ConfigError, PageLimitError, RenderError
 from glyph_web.render.config import RenderConfig
@@ -25,9 +26,6 @@ if TYPE_CHECKING:  # numpy and Pillow load with the first page drawn
 logger = logging.getLogger(__name__)
 
 MAX_MISSING_SHOWN = 8
-# No page holds more characters than this at the official layout (a line of 'i' is ~250): longer texts are
-# refused by the page limit before any layout work.
-MAX_CHARS_PER_PAGE = 30_000
 
 
 class Engine(Protocol):

@@ -403,6 +403,16 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
     return demo
 
 
+def mount_page(app, demo: gr.Blocks, settings: Settings, auth=None):
+    """The page on `app` (a FastAPI app) at /, queued, with its login; returns the app to serve."""
+    demo.queue(max_size=settings.queue_size, default_concurrency_limit=settings.gpu_concurrency)
+    app = gr.mount_gradio_app(app, demo, path="/", max_file_size=int(settings.max_upload_mb * 2**20),
+                              show_error=False, css=CSS, auth=auth)
+    # Gradio checks that file inputs were uploaded (not server paths) only for Blocks it launched itself
+    demo.has_launched = True
+    return app
+
+
 def _cache_enabled(backend: Backend, settings: Settings) -> bool:
     manager = getattr(backend, "manager", None)
     return bool(getattr(manager, "cache_enabled", settings.kv_cache))
@@ -422,7 +432,7 @@ def _evidence(prepared: PreparedDocument | None, turn: Turn | None, lang: str):
     if prepared is None or turn is None or turn.status not in ("done", "stopped") or not turn.answer.strip():
         return gr.update(visible=False, value=None)
     try:
-        from glyph_web.evidence import highlight
+        from glyph_web.chat.evidence import highlight
 
         found = prepared.evidence(turn.answer)
     except Exception:  # evidence is a help, never a reason to lose the answer
@@ -472,7 +482,7 @@ def _compression(prepared: PreparedDocument, backend: Backend, lang: str):
     """The compression panel: a table per page and in total, the KV-cache comparison, and the chart's data."""
     import pandas as pd
 
-    from glyph_web.compression import compression, human_bytes, kv_bytes
+    from glyph_web.chat.compression import compression, human_bytes, kv_bytes
 
     c = compression(prepared.pages.page_texts, prepared.pages.visual_tokens, backend.count_tokens)
     dash = "–"

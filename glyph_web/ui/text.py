@@ -52,8 +52,8 @@ _MESSAGES = [
                           r"(?P<chars>.*)"),
     ("msg_damaged_zip", r"(?P<name>.+?) is a damaged ZIP or Word file \(did it download completely\?\); download or "
                         r"save it again\."),
-    ("msg_pdf_damaged", r"(?P<name>.+?) could not be read as a PDF: it is damaged or not really a PDF\. Open it in a PDF "
-                        r"viewer and save or print it to a new PDF\."),
+    ("msg_pdf_damaged", r"(?P<name>.+?) could not be read as a PDF: it is damaged or not really a PDF\. Open it in a "
+                        r"PDF viewer and save or print it to a new PDF\."),
     ("msg_pdf_password", r"(?P<name>.+?) is password-protected\. Give its password \(--password\), or save a copy "
                          r"without protection and upload that\."),
     ("msg_image_unreadable", r"(?P<name>.+?) is not a PNG, JPEG or WebP image, or it is damaged\."),
@@ -94,10 +94,10 @@ _MESSAGES = [
                       r"text\."),
 ]
 _MESSAGES += [
-    ("msg_context", r"This needs (?P<tokens>[\d,]+) tokens \((?P<pages>\d+) pages, (?P<visual>[\d,]+) of them visual\), "
-                    r"but the model reads at most (?P<max>[\d,]+) tokens, (?P<answer>[\d,]+) of which are kept for the "
-                    r"answer: about (?P<fit>\d+) (?P<fits>page fits|pages fit)(?P<at>(?: at [\d.]+ dpi)?)\. Use fewer "
-                    r"pages, a lower DPI, or a smaller answer limit\."),
+    ("msg_context", r"This needs (?P<tokens>[\d,]+) tokens \((?P<pages>\d+) pages, (?P<visual>[\d,]+) of them "
+                    r"visual\), but the model reads at most (?P<max>[\d,]+) tokens, (?P<answer>[\d,]+) of which are "
+                    r"kept for the answer: about (?P<fit>\d+) (?P<fits>page fits|pages fit)"
+                    r"(?P<at>(?: at [\d.]+ dpi)?)\. Use fewer pages, a lower DPI, or a smaller answer limit\."),
     ("msg_model_loading", r"The model is still loading; try again in a moment\."),
     ("msg_model_not_loaded", r"The model is not loaded\."),
     ("msg_model_unavailable", r"The model is not available: (?P<detail>.+)"),
@@ -117,7 +117,8 @@ _MESSAGES += [  # the model's load failures, shown in the status line
                          r"loading \(--load-in-4bit\)), or the tiny demo model \(--model tiny\)\."),
 ]
 _COMPILED = [(key, re.compile(pattern, re.S)) for key, pattern in _MESSAGES]
-_PHRASED = ("what", "todo", "kind", "pronoun", "fits", "hint")  # groups taken from a fixed list of English phrases, each in the catalogue
+# groups taken from a fixed list of English phrases, each in the catalogue
+_PHRASED = ("what", "todo", "kind", "pronoun", "fits", "hint")
 _COMPILED = [(key, re.compile(pattern, re.S)) for key, pattern in _MESSAGES]
 
 
@@ -134,7 +135,8 @@ def localize(lang: str, message: str) -> str:
             for group in _PHRASED:
                 if group in values:
                     values[group] = catalogue(lang).get("phrase: " + values[group], values[group])
-            if "pages" in values and lang == "zh" and not values["pages"].isdigit():  # "pages 2, 5-7 have" -> "第 2, 5-7 页"
+            # "pages 2, 5-7 have" -> "第 2, 5-7 页"
+            if "pages" in values and lang == "zh" and not values["pages"].isdigit():
                 numbers = re.sub(r"^pages? | ?ha(?:s|ve)$", "", values["pages"])
                 values["pages"] = f"第 {numbers} 页"
             if values.get("at") and lang == "zh":  # " at 72 dpi" -> "在 72 dpi 下"
