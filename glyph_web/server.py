@@ -79,8 +79,8 @@ def create_app(settings: Settings, backend=None, *, start: bool = True):
     metrics.watch_page_cache(library.page_cache)
     failures = FailureThrottle()
     proxies = parse_proxies(settings.trusted_proxies)
-    service = Service(settings=settings, backend=backend, library=library, metrics=metrics,
-                      admission=Admission(settings.gpu_concurrency, settings.queue_size),
+    admission = Admission(settings.gpu_concurrency, settings.queue_size)  # the one gate: page and API
+    service = Service(settings=settings, backend=backend, library=library, metrics=metrics, admission=admission,
                       limiter=RateLimiter(settings.rate_limit), credentials=credentials, failures=failures,
                       proxies=proxies)
     app = FastAPI(title="glyph-web", docs_url=None, redoc_url=None, openapi_url=None)
@@ -98,7 +98,7 @@ def create_app(settings: Settings, backend=None, *, start: bool = True):
         return Response(metrics.render(backend, service.admission), media_type=metrics.content_type)
 
     app.include_router(build_router(service))
-    app = mount_page(app, build_ui(backend, settings, library), settings,
+    app = mount_page(app, build_ui(backend, settings, library, admission), settings,
                      auth=credentials.check_user if credentials.users else None)
     app.add_middleware(_Guard, failures=failures, proxies=proxies)
     if start:

@@ -97,3 +97,13 @@ def template_dirs(tiny_dir, tmp_path_factory):
         return made[name]
 
     return folder
+
+
+@pytest.fixture(autouse=True)
+def _no_glyph_environment(monkeypatch):
+    """Tests see the defaults, not the developer's GLYPH_* settings (a GLYPH_AUTH in the shell would otherwise
+    lock every test server)."""
+    import os
+
+    for name in [n for n in os.environ if n.startswith("GLYPH_")]:
+        monkeypatch.delenv(name)

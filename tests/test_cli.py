@@ -249,6 +249,7 @@ def _zip_bytes(members):
 # --- ask and make-tiny-model ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_make_tiny_model_writes_a_loadable_checkpoint(tmp_path):
     proc = run("make-tiny-model", tmp_path / "tiny", "--seed", "3")
     assert proc.returncode == 0, proc.stderr
@@ -269,6 +270,7 @@ def test_ask_streams_an_answer_and_says_it_is_noise(tmp_path, tiny_dir):
     assert len(proc.stdout.decode().strip().split()) == 6  # six tiny-model tokens, one word each
 
 
+@pytest.mark.slow
 def test_ask_interactive_reuses_the_cache(tmp_path, tiny_dir):
     (tmp_path / "doc.txt").write_text("Quarterly revenue rose 12 percent to 4.1 million.\n" * 5)
     proc = run("ask", tmp_path / "doc.txt", "What rose?", "--model", tiny_dir, "--max-new-tokens", "4",

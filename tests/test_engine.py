@@ -326,6 +326,7 @@ def _said_in_chinese_too(message: str) -> None:
     assert t("en", key, **match.groupdict()) == message
 
 
+@pytest.mark.slow
 def test_bench_generate_reports_the_figures(tiny_dir, tmp_path):
     import json
     import subprocess

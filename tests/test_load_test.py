@@ -6,7 +6,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
+
+pytestmark = pytest.mark.slow  # a server and clients in subprocesses
 
 
 def _run(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:

@@ -325,6 +325,7 @@ def test_twelve_concurrent_fresh_documents_all_succeed(live):
     assert results == [200] * 12, results
 
 
+@pytest.mark.slow
 def test_a_server_stopped_with_sigterm_removes_its_export_folder(tiny_dir, tmp_path):
     import signal
 
@@ -352,3 +353,54 @@ def test_a_server_stopped_with_sigterm_removes_its_export_folder(tiny_dir, tmp_p
         if server.poll() is None:
             server.kill()
     assert not folders[0].exists()
+
+
+class _Held(FakeBackend):
+    """Answers only once `release` is set (or the answer is stopped); says when the first answer started."""
+
+    def __init__(self):
+        super().__init__()
+        self.started, self.release = threading.Event(), threading.Event()
+
+    def answer(self, request, settings, stop):
+        def events():
+            self.started.set()
+            while not (self.release.wait(0.01) or stop.is_set()):
+                yield StreamEvent("text", ".")
+            yield StreamEvent("done", usage=Usage(completion_tokens=1), raw="done")
+        return events()
+
+
+def test_page_answers_and_api_requests_pass_one_gate(tmp_path):
+    """One admission gate for the page and the API: a page user's answer takes the one slot and counts in
+    /metrics, an API request waits behind it, and the next API request is turned away."""
+    from gradio_client import Client, handle_file
+
+    doc = tmp_path / "doc.txt"
+    doc.write_text("The harbour logged 41 ships in March.\n" * 20)
+    backend = _Held()
+    server = _Server(Settings(log_dir=str(tmp_path / "logs"), rate_limit=0, gpu_concurrency=1, queue_size=1),
+                     backend=backend)
+    body = {"model": "g", "messages": _ask()}
+    try:
+        client = Client(server.url, verbose=False)
+        client.predict([handle_file(str(doc))], None, 72, "br", api_name="/prepare")
+        job = client.submit("How many ships?", 64, 0.0, True, api_name="/ask")
+        assert backend.started.wait(60)
+        assert "glyph_queue_running 1.0" in httpx.get(server.url + "/metrics", timeout=30).text
+        waiting: list = []
+        waiter = threading.Thread(target=lambda: waiting.append(
+            httpx.post(server.url + "/v1/chat/completions", json=body, timeout=120).status_code))
+        waiter.start()
+        deadline = time.monotonic() + 60
+        while "glyph_queue_waiting 1.0" not in httpx.get(server.url + "/metrics", timeout=30).text:
+            assert time.monotonic() < deadline, "the API request never queued behind the page's answer"
+        refused = httpx.post(server.url + "/v1/chat/completions", json=body, timeout=60)
+        assert refused.status_code == 429 and refused.json()["error"]["code"] == "queue_full"
+        backend.release.set()
+        job.result(timeout=60)
+        waiter.join(60)
+        assert waiting == [200]
+    finally:
+        backend.release.set()
+        server.stop()

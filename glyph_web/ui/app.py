@@ -27,6 +27,7 @@ from pathlib import Path
 import gradio as gr
 
 from glyph_web.backends import Backend, GenerationSettings
+from glyph_web.backends.gate import Admission, Busy
 from glyph_web.chat import Conversation, Library, PreparedDocument, RenderOptions, Turn, stream_turn
 from glyph_web.errors import GlyphError
 from glyph_web.settings import Settings
@@ -119,8 +120,12 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def build_ui(backend: Backend, settings: Settings, library: Library | None = None) -> gr.Blocks:
+def build_ui(backend: Backend, settings: Settings, library: Library | None = None,
+             admission: Admission | None = None) -> gr.Blocks:
+    """The page. `admission` is the one gate in front of the model, shared with the API (a page of its own
+    when not given)."""
     library = library or Library(settings.limits(), cache_mb=settings.cache_mb)
+    admission = admission or Admission(settings.gpu_concurrency, settings.queue_size)
     sessions = _Sessions()
     exports = _exports_folder()
     admins = settings.admin_names()
@@ -311,6 +316,20 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
                 yield gr.update(), conv, gr.update(), gr.update(), gr.update()
                 return
             stop_event = sessions.new(_session(request))
+            try:  # the one gate: page users wait in the same queue as API clients, and count in /metrics
+                admission.enter(stop_event)
+            except Busy:  # the queue is full (or Stop was pressed while this one waited)
+                if not stop_event.is_set():
+                    gr.Warning(t(code, "busy"), title=t(code, "warning_title"))
+                yield gr.update(), conv, gr.update(), gr.update(), gr.update()
+                return
+            try:
+                yield from answer(text, conv, prepared, max_new, temp, assist_on, code, stop_event)
+            finally:
+                admission.leave()
+
+        def answer(text, conv: Conversation, prepared: PreparedDocument, max_new, temp, assist_on, code: str,
+                   stop_event: threading.Event):
             generation = GenerationSettings(max_new_tokens=int(max_new), temperature=float(temp),
                                             top_p=settings.top_p, repetition_penalty=settings.repetition_penalty)
             last = 0.0
@@ -333,7 +352,8 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
 
         ask_inputs = [question, conversation, max_tokens, temperature, assist, lang]
         ask_outputs = [chat, conversation, question, download, evidence]
-        gpu = dict(concurrency_id="gpu", concurrency_limit=settings.gpu_concurrency)
+        # the admission gate limits answers; Gradio only keeps a worker for each of those it lets wait
+        gpu = dict(concurrency_id="gpu", concurrency_limit=settings.gpu_concurrency + settings.queue_size)
         send.click(ask, ask_inputs, ask_outputs, **gpu)
         question.submit(ask, ask_inputs, ask_outputs, **gpu)
 

@@ -1,0 +1,46 @@
+"""The one gate in front of the model: `concurrency` answers at a time and `queue_size` waiting, for the page and
+the API alike (so /metrics counts both); past that, Busy at once instead of a request that hangs.
+
+The local engine runs one answer at a time on its decode thread whatever the gate lets through; a remote server
+(vLLM, SGLang) batches, so there --gpu-concurrency above 1 lets it.
+"""
+
+from __future__ import annotations
+
+import threading
+
+
+class Busy(Exception):
+    """The queue is full; the message is for a person."""
+
+
+class Admission:
+    """`concurrency` answers at a time, `queue_size` waiting; `waiting` and `running` for /metrics."""
+
+    def __init__(self, concurrency: int, queue_size: int):
+        self.concurrency = concurrency
+        self.queue_size = queue_size
+        self.running = 0
+        self.waiting = 0
+        self._cond = threading.Condition()
+
+    def enter(self, stop: threading.Event | None = None) -> None:
+        """Wait for a slot; Busy at once when the queue is full. Returns early (raising Busy) if stop is set."""
+        with self._cond:
+            if self.running >= self.concurrency and self.waiting >= self.queue_size:
+                raise Busy(f"The server is busy: {self.running} answers are being written and {self.waiting} "
+                           f"requests are waiting. Try again in a moment.")
+            self.waiting += 1
+            try:
+                while self.running >= self.concurrency:
+                    self._cond.wait(0.5)
+                    if stop is not None and stop.is_set():
+                        raise Busy("The request was cancelled while it waited.")
+            finally:
+                self.waiting -= 1
+            self.running += 1
+
+    def leave(self) -> None:
+        with self._cond:
+            self.running -= 1
+            self._cond.notify()
