@@ -163,7 +163,7 @@ def _load_documents(inputs: list[str], settings: Settings, password: str | None)
 
     limits = settings.limits()
     if inputs.count("-") > 1:
-        raise GlyphError("Standard input ('-') can be given only once.")
+        raise GlyphError("cli.stdin_twice")
     return [load_bytes(_read_stdin(limits.max_upload_bytes), "stdin", limits, password) if name == "-"
             else load_file(name, limits, password) for name in inputs]
 
@@ -177,7 +177,7 @@ def _render(args: argparse.Namespace) -> int:
     settings = Settings.resolve(args)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
-        raise GlyphError(f"Cannot write the pages to {out}: it is a file, not a folder.")
+        raise GlyphError("cli.out_is_file", out=out)
     # the drawing processes start before this one loads numpy, Pillow and FreeType (which it then never
     # needs): they load them while it reads the documents and lays out the pages
     with PagePool.start() as pool:
@@ -190,7 +190,7 @@ def _render(args: argparse.Namespace) -> int:
             # document), and replace the old pages only once all are written: a failure loses nothing
             staging = Path(tempfile.mkdtemp(prefix=".glyph-render-", dir=out.parent))
         except OSError as exc:
-            raise GlyphError(f"Cannot write the pages to {out}: {exc.strerror or exc}.") from None
+            raise GlyphError("cli.out_unwritable", out=out, error=exc.strerror or str(exc)) from None
         try:
             result = write_document(doc, staging, config, engine=settings.engine, fonts_dir=fonts_dir,
                                     max_pages=settings.max_pages, pool=pool)
@@ -200,7 +200,7 @@ def _render(args: argparse.Namespace) -> int:
                     old.unlink()
             result.files = [Path(shutil.move(str(page), str(out / page.name))) for page in result.files]
         except OSError as exc:
-            raise GlyphError(f"Cannot write the pages to {out}: {exc.strerror or exc}.") from None
+            raise GlyphError("cli.out_unwritable", out=out, error=exc.strerror or str(exc)) from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     for warning in result.warnings:
@@ -215,7 +215,7 @@ def _render_inputs(args: argparse.Namespace, settings: Settings):
     from glyph_web.render.config import RenderConfig
 
     if settings.render_config and args.lang:
-        raise GlyphError("Give either --config or --lang, not both: a config file sets its own font.")
+        raise GlyphError("cli.config_and_lang")
     doc = combine(_load_documents(args.inputs, settings, args.password))
     if settings.render_config:
         config = RenderConfig.from_file(settings.render_config)
@@ -254,7 +254,8 @@ def _ask(args: argparse.Namespace) -> int:
     backend = make_backend(settings)  # the same backends and request building as the page and the API
     state = wait_ready(backend, timeout_s=600 if settings.backend == "local" else 30)
     if not state.ready:
-        raise GlyphError(state.detail or f"The model is not ready ({state.status}).")
+        raise (GlyphError("cli.model_failed", detail=state.detail) if state.detail
+               else GlyphError("cli.model_not_ready", status=state.status))
     if state.noise:
         print("note: this is the tiny random-weight model: its answers are noise.", file=sys.stderr)
     prepared = PreparedDocument(id="cli", doc=doc, pages=pages, key=f"{doc.sha256}:{pages.config.cache_key()}")
@@ -283,7 +284,7 @@ def _ask(args: argparse.Namespace) -> int:
             return 130
         sys.stdout.write("\n")
         if turn is not None and turn.status == "error":
-            raise GlyphError(turn.error)
+            raise GlyphError("cli.answer_failed", error=turn.error)
         usage = turn.usage if turn is not None else None
         if usage:
             rate = (usage["completion_tokens"] - 1) / (usage["total_s"] - usage["ttft_s"]) if (
@@ -317,7 +318,8 @@ def _make_tiny(args: argparse.Namespace) -> int:
         try:
             template = Path(args.chat_template).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise GlyphError(f"Cannot read the chat template {args.chat_template}: {exc.strerror or exc}") from None
+            raise GlyphError("cli.chat_template_unreadable", path=args.chat_template,
+                             error=exc.strerror or str(exc)) from None
     folder = make_tiny_model(args.folder, seed=args.seed, chat_template=template)
     print(json.dumps({"folder": str(folder), "noise": True}))
     return 0

@@ -92,6 +92,10 @@ class GlyphError(Exception):
         """The message in a language of the catalogues."""
         return message(self.key, lang, **_rendered(self.params, lang))
 
+    def as_message(self) -> Message:
+        """The error's message as a notice (a str that is still said in any language by its key)."""
+        return Message(self.key, **self.params)
+
 
 class ConfigError(GlyphError):
     """A render config, setting or flag has a wrong value."""

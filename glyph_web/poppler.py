@@ -21,8 +21,6 @@ from PIL import Image
 from glyph_web.errors import GlyphError
 
 PDFTOPPM = "pdftoppm"
-INSTALL_HINT = ("install poppler (Debian/Ubuntu: `sudo apt-get install poppler-utils`; macOS: "
-                "`brew install poppler`), or run `bash scripts/test.sh` once, which installs it")
 
 
 class Pages(NamedTuple):
@@ -52,7 +50,7 @@ def rasterize(pdf: bytes, dpi: float, ranges: list[tuple[int, int] | Pages],
     """
     exe = shutil.which(PDFTOPPM)
     if exe is None:
-        raise error(f"poppler's {PDFTOPPM} is not installed, and reading PDF pages needs it: {INSTALL_HINT}.")
+        raise error("poppler.not_installed", tool=PDFTOPPM)  # the message says how to install it
     jobs = [r if isinstance(r, Pages) else Pages(*r) for r in ranges]
     images: list[Image.Image] = []
     batch = max(1, os.cpu_count() or 1)
@@ -67,12 +65,15 @@ def rasterize(pdf: bytes, dpi: float, ranges: list[tuple[int, int] | Pages],
             errors = [proc.communicate()[1] for proc in procs]
             for proc, err in zip(procs, errors):
                 if proc.returncode != 0:
-                    detail = err.decode(errors="replace").strip().splitlines()[-1:] or [f"exit {proc.returncode}"]
-                    raise error(f"{PDFTOPPM} could not rasterise the pages ({detail[0]}).")
+                    detail = err.decode(errors="replace").strip().splitlines()[-1:]
+                    if detail:  # pdftoppm's own words
+                        raise error("poppler.failed", tool=PDFTOPPM, detail=detail[0])
+                    raise error("poppler.failed_exit", tool=PDFTOPPM, code=proc.returncode)
             for k, job in enumerate(chunk):
                 files = sorted(Path(tmp).glob(f"r{start + k}-*.ppm"), key=_page_number)
                 if len(files) != job.last - job.first + 1:
-                    raise error(f"{PDFTOPPM} produced {len(files)} pages instead of {job.last - job.first + 1}.")
+                    raise error("poppler.page_count", tool=PDFTOPPM, count=len(files),
+                                expected=job.last - job.first + 1)
                 for path in files:
                     images.append(_read(path, error, finish))
                     path.unlink()  # keep at most one batch of pages on disk
@@ -96,7 +97,7 @@ def _read(path: Path, error: type[GlyphError], finish) -> Image.Image:
     except GlyphError:
         raise
     except Exception as exc:  # a page Pillow refuses (a decompression bomb, a cut file): a sentence, not a 500
-        raise error(f"{PDFTOPPM} made a page that cannot be read ({type(exc).__name__})") from None
+        raise error("poppler.unreadable_page", tool=PDFTOPPM, kind=type(exc).__name__) from None
 
 
 def _page_number(path: Path) -> int:

@@ -111,16 +111,15 @@ class Settings:
         for name in ("max_upload_mb", "max_pages", "docx_max_unpacked_mb", "image_max_pixels", "max_new_tokens",
                      "repetition_penalty", "port", "gpu_concurrency", "queue_size", "request_max_megapixels"):
             if getattr(self, name) <= 0:
-                raise ConfigError(f"{_flag(name)} ({ENV_PREFIX}{name.upper()}) must be greater than 0.")
+                raise ConfigError("settings.not_positive", flag=_flag(name), env=ENV_PREFIX + name.upper())
         for name in ("temperature", "kv_cache_gb", "rate_limit", "cache_mb"):
             if getattr(self, name) < 0:
-                raise ConfigError(f"{_flag(name)} ({ENV_PREFIX}{name.upper()}) must not be negative.")
+                raise ConfigError("settings.negative", flag=_flag(name), env=ENV_PREFIX + name.upper())
         if not 0 < self.top_p <= 1:
-            raise ConfigError(f"--top-p ({ENV_PREFIX}TOP_P) must be in (0, 1].")
+            raise ConfigError("settings.top_p", flag=_flag("top_p"), env=ENV_PREFIX + "TOP_P")
         parse_proxies(self.trusted_proxies)  # a ConfigError now rather than a surprise at the first request
         if self.backend == "openai" and not self.api_base:
-            raise ConfigError(f"--backend openai needs --api-base ({ENV_PREFIX}API_BASE): the server's URL, e.g. "
-                              "http://localhost:8000/v1.")
+            raise ConfigError("settings.api_base_needed", env=ENV_PREFIX + "API_BASE")
 
     def admin_names(self) -> frozenset[str]:
         return frozenset(name.strip() for name in (self.admins or "").split(",") if name.strip())
@@ -171,11 +170,14 @@ class Settings:
             if raw is None or raw == "":
                 continue
             if meta["choices"] and raw not in meta["choices"]:
-                raise ConfigError(f"{env}={raw!r} is not valid: use one of {', '.join(meta['choices'])}.")
+                raise ConfigError("settings.env_choice", env=env, raw=raw, choices=", ".join(meta["choices"]))
             try:
                 values[f.name] = _parse_bool(raw) if meta["kind"] is bool else meta["kind"](raw)
             except ValueError:
-                raise ConfigError(f"{env}={raw!r} is not valid: it must be a {meta['kind'].__name__}.") from None
+                kind = meta["kind"]
+                raise ConfigError("settings.env_not_int" if kind is int else (
+                    "settings.env_not_float" if kind is float else "settings.env_not_bool"), env=env,
+                    raw=raw) from None
         return cls(**values)
 
 
@@ -189,8 +191,7 @@ def parse_proxies(value: str | None) -> tuple:
         try:
             networks.append(ipaddress.ip_network(item, strict=False))
         except ValueError:
-            raise ConfigError(f"--trusted-proxies (GLYPH_TRUSTED_PROXIES): {item!r} is not an address or a "
-                              "network such as 10.0.0.0/8.") from None
+            raise ConfigError("settings.bad_proxy", item=item) from None
     return tuple(networks)
 
 

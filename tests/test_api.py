@@ -7,7 +7,9 @@ model; auth, 413 and 429 with a scripted backend through FastAPI's test client.
 from __future__ import annotations
 
 import base64
+import json
 import io
+import re
 import socket
 import threading
 import time
@@ -505,3 +507,86 @@ def test_prompt_tokens_are_the_templates_for_each_glm_v_template(template, templ
          {"role": "user", "content": [{"type": "text", "text": "How many?"}]}])
     cached = follow["usage"]["prompt_tokens_details"]["cached_tokens"]
     assert cached >= 0.9 * first["usage"]["prompt_tokens"]
+
+
+# --- hostile values: each a 4xx in OpenAI's shape, every stream ended with [DONE] --------------------------------
+
+HOSTILE_BODIES = {
+    "max_tokens Infinity": b'"max_tokens": Infinity',
+    "max_tokens NaN": b'"max_tokens": NaN',
+    "max_tokens 1e999": b'"max_tokens": 1e999',
+    "max_tokens 2.5": b'"max_tokens": 2.5',
+    "seed 2**70": b'"seed": ' + str(2**70).encode(),
+    "seed negative": b'"seed": -1',
+    "temperature NaN": b'"temperature": NaN',
+    "temperature 3": b'"temperature": 3',
+    "top_p 0": b'"top_p": 0',
+    "repetition_penalty -Infinity": b'"repetition_penalty": -Infinity',
+    "n 2": b'"n": 2',
+    "a 5000-digit integer": b'"seed": ' + b"9" * 5000,
+    "a lone surrogate": b'"user": "x", "messages": [{"role": "user", "content": "\\ud800 who?"}]',
+    "messages not a list": b'"messages": {"role": "user"}',
+    "an unknown role": b'"messages": [{"role": "wizard", "content": "x"}]',
+}
+
+
+def _raw_body(extra: bytes) -> bytes:
+    messages = json.dumps(_ask()).encode()
+    if b'"messages"' in extra:
+        return b"{" + extra + b"}"
+    return b'{"model": "g", "messages": ' + messages + b", " + extra + b"}"
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_BODIES))
+def test_hostile_values_get_a_4xx_in_openai_shape(guarded, name):
+    client, backend = guarded
+    response = client.post("/v1/chat/completions", content=_raw_body(HOSTILE_BODIES[name]),
+                           headers={"Authorization": "Bearer key-123", "Content-Type": "application/json"})
+    assert 400 <= response.status_code < 500, (name, response.status_code, response.text[:300])
+    error = response.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"} and error["message"], name
+    assert backend.requests == [], name  # nothing reached the model
+
+
+def test_deep_json_and_too_many_messages_are_400(guarded):
+    client, _ = guarded
+    headers = {"Authorization": "Bearer key-123", "Content-Type": "application/json"}
+    deep = b'{"messages": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    many = json.dumps({"model": "g", "messages": [{"role": "user", "content": "q"}] * 10_000}).encode()
+    for body in (deep, many):
+        response = client.post("/v1/chat/completions", content=body, headers=headers)
+        assert response.status_code in (400, 413) and "error" in response.json()
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_prompt_that_does_not_fit_is_400_context_length_exceeded(client, tiny_server, stream):
+    openai = pytest.importorskip("openai")
+    question = "What does the harbour log say about ships and the weather? " * 20_000  # about 1.2 MB
+    with pytest.raises(openai.BadRequestError) as caught:
+        result = client.chat.completions.create(model="glyph", messages=_ask(question), max_tokens=4, stream=stream)
+        if stream:
+            list(result)
+    assert caught.value.status_code == 400 and caught.value.body["code"] == "context_length_exceeded"
+    assert "reads at most" in caught.value.body["message"]
+    chinese = httpx.post(tiny_server.url + "/v1/chat/completions", timeout=120,
+                         headers={"Accept-Language": "zh-CN,zh;q=0.9"},
+                         json={"model": "g", "messages": _ask(question), "max_tokens": 4, "stream": stream})
+    assert chinese.status_code == 400 and re.search("[\u4e00-\u9fff]", chinese.json()["error"]["message"])
+
+
+def test_a_failure_mid_stream_is_an_error_event_then_done(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from glyph_web.server import create_app
+
+    backend = FakeBackend(script("Forty-one ships were logged in March."), raise_after=3,
+                          error=RuntimeError("a bug deep in a backend"))
+    app, _ = create_app(Settings(log_dir=str(tmp_path / "logs"), rate_limit=0), backend=backend, start=False)
+    with TestClient(app) as test_client:
+        text = _post(test_client, stream=True).text
+        frames = [line[6:] for line in text.splitlines() if line.startswith("data: ")]
+        assert frames[-1] == "[DONE]"
+        error = json.loads(frames[-2])["error"]
+        assert error["code"] == "internal_error" and "bug deep" not in error["message"]  # no internals leak
+        whole = _post(test_client)
+        assert whole.status_code == 500 and whole.json()["error"]["type"] == "server_error"

@@ -47,7 +47,7 @@ class FakeBackend:
                  state: ModelState = READY):
         self.events = list(events)
         self.raise_after = raise_after
-        self.error = error or EngineError("The model is not available: fake failure")
+        self.error = error or EngineError("engine.not_available", reason="fake failure")
         self.model_state = state  # tests set it to move the fake between loading, ready and failed
         self.requests: list[AnswerRequest] = []
         self.generation: list[GenerationSettings] = []
@@ -208,21 +208,24 @@ def test_a_cancelled_answer_ends_stopped_with_what_was_said(prepared):
 
 
 def test_an_engine_error_mid_stream_ends_the_turn_in_error_and_keeps_the_partial_answer(prepared):
-    error = EngineError("The prompt does not fit the model's context.")
+    error = EngineError("engine.unloaded")
     backend = FakeBackend(script("Forty one ships were logged."), raise_after=3, error=error)
     turn, statuses = ask(backend, prepared, Conversation(doc_id=prepared.id), "How many?")
 
     assert turn.status == "error"
-    assert turn.error == "The prompt does not fit the model's context."
+    assert turn.error == "The model was unloaded (a reload or shutdown); ask again."
+    # the turn keeps the message by its key: the page says it in its own language
+    assert turn.error.render("zh") == error.render("zh") != str(error)
     assert turn.answer == "Forty one ships "
     assert turn.raw == "" and turn.usage is None
     assert statuses == ["waiting", "streaming", "streaming", "streaming", "error"]
 
 
 def test_an_error_before_any_event_is_reported_in_the_turn(prepared):
-    backend = FakeBackend(script("x"), raise_after=0, error=EngineError("The model is still loading; try again."))
+    backend = FakeBackend(script("x"), raise_after=0, error=EngineError("engine.loading"))
     turn, statuses = ask(backend, prepared, Conversation(doc_id=prepared.id), "Hello?")
-    assert (turn.status, turn.error, turn.answer) == ("error", "The model is still loading; try again.", "")
+    assert (turn.status, turn.error, turn.answer) == ("error", "The model is still loading; try again in a moment.",
+                                                      "")
     assert statuses == ["waiting", "error"]
 
 
@@ -632,6 +635,40 @@ def test_the_evidence_of_an_answer_is_the_page_it_stands_on_highlighted(library,
     assert prepared.evidence("The harbour was closed by the coastguard.") == []
     nothing = Turn(question="q", answer="nothing of the kind", status="done")
     assert _evidence(prepared, nothing, "zh")["visible"] is False
+
+
+# --- the page says errors and notices in its language ------------------------------------------------------------
+
+
+def test_the_page_says_the_model_state_and_the_errors_in_its_language(prepared):
+    import re
+
+    from glyph_web.errors import Message
+    from glyph_web.ui.app import _messages, _status_text
+    from glyph_web.ui.text import t
+
+    cjk = re.compile("[\u4e00-\u9fff]")
+    reason = Message("engine.load_failed_oom", model="zai-org/Glyph")
+    backend = FakeBackend(state=ModelState(status="failed", model="zai-org/Glyph", detail=reason))
+    english, chinese = _status_text(backend, "en"), _status_text(backend, "zh")
+    assert str(reason) in english and reason.render("zh") in chinese and str(reason) not in chinese
+    backend.model_state = ModelState(status="loading", model="zai-org/Glyph", detail=Message("engine.step_weights"),
+                                     progress=0.3)
+    assert "loading the weights 30%" in _status_text(backend, "en")
+    assert "正在加载权重" in _status_text(backend, "zh")
+    backend.model_state = ModelState(status="failed", model="m", detail="a reason written as plain text")
+    assert "a reason written as plain text" in _status_text(backend, "zh")  # a plain string stays as it is
+
+    conversation = Conversation(doc_id=prepared.id)
+    ask(FakeBackend(script("x"), raise_after=0, error=EngineError("engine.loading")), prepared, conversation, "Hi?")
+    ask(FakeBackend([StreamEvent("text", "half")]), prepared, conversation, "And?")
+    english, chinese = _messages(conversation, "en"), _messages(conversation, "zh")
+    assert english[1]["content"].endswith("The model is still loading; try again in a moment.")
+    assert english[3]["content"].endswith("The answer ended unexpectedly.")
+    for said in (chinese[1]["content"], chinese[3]["content"]):
+        assert cjk.search(said) and "The " not in said
+    markdown = conversation.to_markdown(prepared, words=lambda key, **values: t("zh", key, **values), lang="zh")
+    assert EngineError("engine.loading").render("zh") in markdown and "still loading" not in markdown
 
 
 # --- exact-identifier assist ------------------------------------------------------------------------------------

@@ -241,13 +241,12 @@ def test_prompt_that_does_not_fit_is_refused_before_any_work(manager, pages_a):
     message = str(err.value)
     assert "reads at most 65,536 tokens, 65,300 of which are kept for the answer" in message
     assert "3 pages, 408 of them visual" in message and "about 1 page fits at 72 dpi" in message
-    # the page says it in Chinese (and the English catalogue entry gives back the very message)
-    from glyph_web.ui.text import _COMPILED, localize, t
+    # the page says it in Chinese (and in English the very message)
+    from glyph_web.errors import say
 
-    zh = localize("zh", message)
-    assert zh != message and "在 72 dpi 下大约只能放下 1 页" in zh
-    key, match = next((key, p.fullmatch(message)) for key, p in _COMPILED if p.fullmatch(message))
-    assert t("en", key, **match.groupdict()) == message
+    zh = say(err.value, "zh")
+    assert zh != message and "在 72 dpi 下大约只能放下 1 页" in zh and "65,300 个留给回答" in zh
+    assert say(err.value, "en") == message
 
 
 def test_sampling_follows_the_seed(manager, pages_a):
@@ -314,16 +313,51 @@ def test_damaged_checkpoint_is_reported(tiny_dir, tmp_path):
     _said_in_chinese_too(state.detail)
 
 
+@pytest.mark.parametrize("exc, four_bit, reason", [
+    (RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB"), False,
+     "Not enough GPU memory to load zai-org/Glyph: try 4-bit loading (--load-in-4bit), or the tiny demo model "
+     "(--model tiny)."),
+    (RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB"), True,
+     "Not enough GPU memory to load zai-org/Glyph: use a GPU with more memory, or the tiny demo model "
+     "(--model tiny)."),
+    (ImportError("No module named 'bitsandbytes'"), True,
+     "4-bit loading needs the bitsandbytes package (pip install bitsandbytes) and a supported device; load without "
+     "--load-in-4bit instead."),
+    (OSError("connection reset\nmore lines"), False, "The model zai-org/Glyph could not be loaded (connection reset)."),
+    (EngineError("engine.no_chat_template"), False,
+     "The model has no chat template (chat_template.jinja or chat_template.json in its folder), so glyph-web cannot "
+     "build its prompts."),
+])
+def test_every_load_failure_is_explained_in_the_page_languages(exc, four_bit, reason):
+    from glyph_web.engine.manager import _explain_load_failure
+
+    explained = _explain_load_failure(exc, "zai-org/Glyph", four_bit)
+    assert explained == reason
+    _said_in_chinese_too(explained)
+
+
+def test_the_loading_steps_are_said_in_the_page_languages(tiny_dir):
+    from glyph_web.engine.generate import Runtime
+
+    steps = []
+    Runtime.load(str(tiny_dir), device="cpu", cache_gb=0,
+                 progress=lambda step, fraction: steps.append((step, fraction))).close()
+    assert steps == [("reading the processor", 0.1), ("loading the weights", 0.3), ("ready", 1.0)]
+    for step, _ in steps:
+        _said_in_chinese_too(step)
+
+
 def _said_in_chinese_too(message: str) -> None:
-    """The page's status line says the reason in Chinese, and the English catalogue gives the very message."""
+    """The page's status line says the reason in Chinese (the state holds it by key), and in English the very
+    message."""
     import re
 
-    from glyph_web.ui.text import _COMPILED, localize, t
+    from glyph_web.errors import Message, say
 
-    zh = localize("zh", message)
+    assert isinstance(message, Message), repr(message)
+    zh = say(message, "zh")
     assert zh != message and re.search("[\u4e00-\u9fff]", zh)
-    key, match = next((key, p.fullmatch(message)) for key, p in _COMPILED if p.fullmatch(message))
-    assert t("en", key, **match.groupdict()) == message
+    assert say(message, "en") == message
 
 
 @pytest.mark.slow

@@ -84,22 +84,25 @@ def parse_auth(value: str) -> tuple[tuple[str, str], ...]:
         try:
             lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"Cannot read the --auth file {path}: {exc}.") from None
+            raise ConfigError("access.auth_unreadable", path=str(path), reason=str(exc)) from None
         pairs = [line for line in lines if line and not line.startswith("#")]
-        where = f"in {path}"
+        source = str(path)
     elif ":" in value:
-        pairs, where = [value], "in --auth (GLYPH_AUTH)"
+        pairs, source = [value], None
     else:
-        raise ConfigError("--auth (GLYPH_AUTH) must be user:password or the path of a file of such lines; "
-                          "it is neither (no ':' and no such file).")
+        raise ConfigError("access.auth_malformed")
     users = []
     for pair in pairs:
         user, sep, password = pair.partition(":")
         if not sep or not user or not password:
-            raise ConfigError(f"Each entry {where} must be user:password with both parts non-empty.")
+            if source is None:
+                raise ConfigError("access.auth_entry_flag")
+            raise ConfigError("access.auth_entry_file", path=source)
         users.append((user, password))
     if not users:
-        raise ConfigError(f"No user:password entries {where}.")
+        if source is None:
+            raise ConfigError("access.auth_empty_flag")
+        raise ConfigError("access.auth_empty_file", path=source)
     return tuple(users)
 
 

@@ -1,8 +1,12 @@
-"""The API's wire format: OpenAI's error shape and the checks of request values and content parts.
+"""The API's wire format: the request as pydantic models with OpenAI's field names, OpenAI's error shape, and the
+one mapping of every exception to such an error.
 
-An ApiError is a refusal with an HTTP status and OpenAI's {"error": {"message", "type", "param", "code"}} body;
-`number` checks a sampling value, `part_data` a file or image_url part (validated, not decoded). No torch, no
-gradio.
+ChatRequest checks what a hostile client can send before anything is done with it: finite numbers in range
+(Infinity, NaN, 1e999 are refused), integers that fit (seed below 2**63), at most MAX_MESSAGES messages, text
+that is valid Unicode (no lone surrogates); unknown fields are ignored, as OpenAI does. `part_data` checks a file
+or image_url part without decoding it. `api_error` turns any exception into an ApiError: a refusal keeps its
+status, a GlyphError is said in the client's language (Accept-Language), a prompt that does not fit is a 400
+`context_length_exceeded`, and anything unexpected is a logged 500 in the same shape. No torch, no gradio.
 """
 
 from __future__ import annotations
@@ -10,9 +14,19 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from glyph_web.errors import ContextTooLongError, EngineError, GlyphError, TooLargeError
+
+logger = logging.getLogger(__name__)
 
 MB = 1024 * 1024
+MAX_MESSAGES = 1000
+SEED_MAX = 2**63 - 1
 
 
 class ApiError(Exception):
@@ -32,22 +46,99 @@ class ApiError(Exception):
 def parse_json(body: bytes) -> dict:
     try:
         payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except RecursionError:
+        raise ApiError(400, "The request body is nested too deeply to be a chat request.") from None
+    except (ValueError, UnicodeDecodeError):  # not JSON, or an integer of thousands of digits
         raise ApiError(400, "The request body is not valid JSON.") from None
     if not isinstance(payload, dict):
         raise ApiError(400, "The request body must be a JSON object.")
     return payload
 
 
-def check_number(value, name: str, kind: type, low, high, default=None):
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and value != int(value)):
-        raise ApiError(400, f"'{name}' must be a{'n integer' if kind is int else ' number'}.", param=name)
-    if (low is not None and value < low) or (high is not None and value > high):
-        bounds = f"at least {low}" if high is None else f"between {low} and {high}"
-        raise ApiError(400, f"'{name}' must be {bounds}.", param=name)
-    return kind(value)
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    include_usage: bool = True
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    role: Literal["system", "developer", "user", "assistant"]
+    content: str | list[dict] | None = None  # the parts are checked one by one, with messages that say which
+
+
+class ChatRequest(BaseModel):
+    """POST /v1/chat/completions, the fields glyph-web reads (OpenAI's names)."""
+
+    model_config = ConfigDict(extra="ignore")
+    model: str | None = None
+    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    max_tokens: int | None = Field(None, ge=1)
+    max_completion_tokens: int | None = Field(None, ge=1)
+    temperature: float | None = Field(None, ge=0, le=2, allow_inf_nan=False)
+    top_p: float | None = Field(None, gt=0, le=1, allow_inf_nan=False)
+    repetition_penalty: float | None = Field(None, gt=0, le=10, allow_inf_nan=False)
+    seed: int | None = Field(None, ge=0, le=SEED_MAX)
+    n: int = Field(1, ge=1, le=1)
+
+    @field_validator("messages", mode="after")
+    @classmethod
+    def _valid_text(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
+        for number, message in enumerate(messages):
+            if not _encodable(message.content):
+                raise ValueError(f"messages[{number}] holds text that is not valid Unicode (a lone surrogate)")
+        return messages
+
+
+def _encodable(value) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_encodable(k) and _encodable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(map(_encodable, value))
+    return True
+
+
+def chat_request(payload: dict) -> ChatRequest:
+    """The payload as a ChatRequest; a 400 that names the first field in error."""
+    try:
+        return ChatRequest.model_validate(payload)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        detail = first["msg"].removeprefix("Value error, ")
+        raise ApiError(400, f"'{where}': {detail}.", param=str(first["loc"][0]) if first["loc"] else None,
+                       code="invalid_value") from None
+
+
+def request_language(accept_language: str | None) -> str:
+    """zh when the client's first language is Chinese, else en (the API's default)."""
+    first = (accept_language or "").split(",")[0].strip().lower()
+    return "zh" if first.startswith("zh") else "en"
+
+
+def api_error(exc: BaseException, lang: str = "en", where: str = "") -> ApiError:
+    """The one mapping of an exception to an OpenAI-shaped error."""
+    prefix = f"{where}: " if where else ""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, TooLargeError):
+        return ApiError(413, prefix + exc.render(lang), code="file_too_large")
+    if isinstance(exc, ContextTooLongError):
+        return ApiError(400, prefix + exc.render(lang), code="context_length_exceeded", param="messages")
+    if isinstance(exc, EngineError):
+        return ApiError(500, f"The answer failed: {exc.render(lang)}", "server_error")
+    if isinstance(exc, GlyphError):
+        return ApiError(400, prefix + exc.render(lang), code="bad_document")
+    logger.error("an API request failed", exc_info=exc)
+    return ApiError(500, "The request failed because of an internal error (it is logged).", "server_error",
+                    "internal_error")
 
 
 @dataclass

@@ -12,8 +12,9 @@ import time
 from fastapi import Request  # at module level: FastAPI resolves the routes' (string) annotations here
 
 from glyph_web.api.access import Busy, client_address, retry_after
-from glyph_web.api.protocol import MB, ApiError, parse_json
+from glyph_web.api.protocol import MB, ApiError, api_error, parse_json, request_language
 from glyph_web.api.serving import Service, Slot, collect, generate, prepare_call, sse
+from glyph_web.errors import say
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ def build_router(service: Service):
     async def chat_completions(request: Request):
         route = "/v1/chat/completions"
         started = time.perf_counter()
+        lang = request_language(request.headers.get("accept-language"))
         try:
             guard(request)
             require_json(request)
@@ -74,35 +76,49 @@ def build_router(service: Service):
             payload = parse_json(body)
             state = service.backend.state()
             if not state.ready:
-                raise ApiError(503, f"The model is not ready ({state.status}): {state.detail or 'loading'}.",
+                raise ApiError(503, f"The model is not ready ({state.status}): {say(state.detail, lang) or 'loading'}.",
                                "server_error", "model_not_ready", headers={"Retry-After": "10"})
-            call = await run_in_threadpool(prepare_call, service, payload)
+            call = await run_in_threadpool(prepare_call, service, payload, lang)
             stop = threading.Event()
             try:
                 await run_in_threadpool(service.admission.enter, stop)
             except Busy as exc:
-                raise ApiError(429, str(exc), "rate_limit_error", "queue_full", headers={"Retry-After": "5"})
-        except ApiError as exc:
-            return counted(route, exc.response())
+                raise ApiError(429, say(exc.args[0], lang), "rate_limit_error", "queue_full",
+                               headers={"Retry-After": "5"})
+        except Exception as exc:  # the one mapping: refusals keep their status, a bug is a logged 500
+            return counted(route, api_error(exc, lang).response())
         slot = Slot(service.admission, stop)
         events = generate(service, call, slot, started)
         if call.stream:
             from starlette.background import BackgroundTask
 
+            # the first event before the status line: a prompt that does not fit is still a 400
+            try:
+                first = await run_in_threadpool(next, events, None)
+            except Exception as exc:
+                slot.release()
+                return counted(route, api_error(exc, lang).response())
             # the slot is also released after the response, should the stream never have started
-            return counted(route, StreamingResponse(sse(call, events), media_type="text/event-stream",
+            return counted(route, StreamingResponse(sse(call, _after(first, events)), media_type="text/event-stream",
                                                     headers={"Cache-Control": "no-cache"},
                                                     background=BackgroundTask(slot.release)))
         watcher = asyncio.ensure_future(stop_on_disconnect(request, slot))
         try:
             result = await run_in_threadpool(collect, call, events)
-        except ApiError as exc:
-            return counted(route, exc.response())
+        except Exception as exc:
+            return counted(route, api_error(exc, lang).response())
         finally:
             watcher.cancel()
         return counted(route, JSONResponse(result))
 
     return router
+
+
+def _after(first, events):
+    """The events again, the first one (already taken) included."""
+    if first is not None:
+        yield first
+    yield from events
 
 
 def require_json(request) -> None:

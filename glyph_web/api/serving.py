@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from glyph_web.api.access import Admission, Credentials, FailureThrottle, RateLimiter
-from glyph_web.api.protocol import MB, ApiError, Part, check_number, part_bytes, part_data
+from glyph_web.api.protocol import (MB, ApiError, Part, StreamOptions, api_error, chat_request, part_bytes,
+                                    part_data)
 from glyph_web.chat import Library, RenderOptions, build_request
 from glyph_web.contracts import AnswerRequest, GenerationSettings
-from glyph_web.errors import GlyphError, TooLargeError
+from glyph_web.errors import GlyphError, Message
 from glyph_web.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -71,45 +72,36 @@ class Call:
     model: str
     id: str
     created: int
+    lang: str = "en"  # of the client (Accept-Language), for the messages of refusals and failures
 
 
-def prepare_call(service: Service, payload: dict) -> Call:
-    """Validate the request, read and render its documents: an AnswerRequest. ApiError on bad input."""
-    messages = payload.get("messages")
-    if not isinstance(messages, list) or not messages:
-        raise ApiError(400, "'messages' must be a non-empty list.", param="messages")
-    if payload.get("n", 1) != 1:
-        raise ApiError(400, "Only n=1 is supported.", param="n")
+def prepare_call(service: Service, payload: dict, lang: str = "en") -> Call:
+    """Validate the request, read and render its documents: an AnswerRequest. ApiError on bad input (said in
+    `lang` where it comes from the documents or the renderer)."""
+    checked = chat_request(payload)
     s = service.settings
-    limit = payload.get("max_completion_tokens", payload.get("max_tokens"))
+    limit = checked.max_completion_tokens or checked.max_tokens
     generation = GenerationSettings(
-        max_new_tokens=min(check_number(limit, "max_tokens", int, 1, None) or s.max_new_tokens, s.max_new_tokens),
-        temperature=check_number(payload.get("temperature"), "temperature", float, 0, 2, s.temperature),
-        top_p=check_number(payload.get("top_p"), "top_p", float, 1e-9, 1, s.top_p),
-        repetition_penalty=check_number(payload.get("repetition_penalty"), "repetition_penalty", float, 1e-9, None,
-                                   s.repetition_penalty),
-        seed=check_number(payload.get("seed"), "seed", int, None, None))
+        max_new_tokens=min(limit or s.max_new_tokens, s.max_new_tokens),
+        temperature=s.temperature if checked.temperature is None else checked.temperature,
+        top_p=s.top_p if checked.top_p is None else checked.top_p,
+        repetition_penalty=s.repetition_penalty if checked.repetition_penalty is None else checked.repetition_penalty,
+        seed=checked.seed)
+    messages = [m.model_dump() for m in checked.messages]
     try:
-        docs, question, history = _read_messages(messages, service)
+        docs, question, history = _read_messages(messages, service, lang)
         # not kept in the Library: the API never asks for it again (its pages still go through the page cache)
         prepared = service.library.prepare_documents(docs, service.options(), keep=False)
-    except ApiError:
-        raise
-    except GlyphError as exc:
-        raise ApiError(400, str(exc), code="bad_document") from None
-    except Exception:  # a bug: an error in OpenAI's shape all the same, never a bare 500
-        logger.exception("preparing the documents of an API request failed")
-        raise ApiError(500, "The documents could not be prepared because of an internal error (it is logged).",
-                       "server_error", "internal_error") from None
+    except Exception as exc:  # refusals keep their status; a bug is a logged 500 in OpenAI's shape
+        raise api_error(exc, lang) from None
     request, _asked = build_request(prepared, question, history, identifiers=service.settings.identifier_assist)
-    options = payload.get("stream_options") or {}
-    return Call(request=request, generation=generation, stream=bool(payload.get("stream")),
-                 include_usage=bool(options.get("include_usage", True)) if isinstance(options, dict) else True,
-                 model=str(payload.get("model") or service.model_name()), id=f"chatcmpl-{uuid.uuid4().hex}",
-                 created=int(time.time()))
+    options = checked.stream_options or StreamOptions()
+    return Call(request=request, generation=generation, stream=checked.stream, include_usage=options.include_usage,
+                model=checked.model or service.model_name(), id=f"chatcmpl-{uuid.uuid4().hex}",
+                created=int(time.time()), lang=lang)
 
 
-def _read_messages(messages: list, service: Service):
+def _read_messages(messages: list, service: Service, lang: str = "en"):
     """(documents, question, history) from OpenAI messages; the documents are read by _read_documents, within
     the request's budget."""
     pending: list[Part] = []
@@ -152,10 +144,10 @@ def _read_messages(messages: list, service: Service):
         raise ApiError(400, "Attach a document to a user message: a 'file' part (PDF, DOCX, TXT, images) or an "
                             "'image_url' part with a data: URL.", param="messages")
     history = tuple((q, a) for q, a in turns[:-1] if q.strip())
-    return _read_documents(pending, service.settings), turns[-1][0], history
+    return _read_documents(pending, service.settings, lang), turns[-1][0], history
 
 
-def _read_documents(pending: list[Part], settings: Settings) -> list:
+def _read_documents(pending: list[Part], settings: Settings, lang: str = "en") -> list:
     """The parts as Documents, each budget checked before the work it bounds: the pictures against the page
     limit before anything is decoded; each part's and all parts' declared size against --max-upload-mb before
     any base64 is decoded; the pictures (counted again, by content) and their pixels, from their headers, before
@@ -196,15 +188,13 @@ def _read_documents(pending: list[Part], settings: Settings) -> list:
         blob, blobs[index] = blobs[index], b""  # each upload's bytes go once it is read
         try:
             docs.append(load_bytes(blob, part.name, limits))
-        except TooLargeError as exc:
-            raise ApiError(413, f"{part.where}: {exc}", code="file_too_large") from None
         except GlyphError as exc:
-            raise ApiError(400, f"{part.where}: {exc}", code="bad_document") from None
+            raise api_error(exc, lang, where=part.where) from None
         pages += image_pages(docs[-1])
         if pages > limits.max_pages:  # scanned PDF pages too: stop before reading more
-            exc = too_many_image_pages(pages, limits, "The documents of this request",
+            exc = too_many_image_pages(pages, limits, Message("documents.request_documents"),
                                        at_least=index + 1 < len(pending))
-            raise ApiError(400, str(exc), code="too_many_pages")
+            raise ApiError(400, exc.render(lang), code="too_many_pages")
     return docs
 
 
@@ -272,8 +262,8 @@ def collect(call: Call, events) -> dict:
                 thinking.append(event.text)
             elif event.kind == "done":
                 usage = event.usage
-    except GlyphError as exc:
-        raise ApiError(500, f"The answer failed: {exc}", "server_error") from None
+    except Exception as exc:  # a prompt that does not fit is a 400, a failure a 500, both in OpenAI's shape
+        raise api_error(exc, call.lang) from None
     finally:
         events.close()
     reasoning = "".join(thinking) or None
@@ -305,10 +295,11 @@ def sse(call: Call, events) -> Iterator[str]:
                 yield chunk({"reasoning_content": event.text, "reasoning": event.text})
             elif event.kind == "done":
                 usage = event.usage
-    except GlyphError as exc:  # the status line has gone out: the error travels as an event
-        error = {"error": {"message": f"The answer failed: {exc}", "type": "server_error", "param": None,
-                           "code": None}}
-        yield f"data: {json.dumps(error)}\n\n"
+    except Exception as exc:  # the status line has gone out: the error travels as an event, then [DONE]
+        failed = api_error(exc, call.lang)
+        error = {"error": {"message": failed.message, "type": failed.kind, "param": failed.param,
+                           "code": failed.code}}
+        yield f"data: {json.dumps(error, ensure_ascii=False)}\n\n"
         yield "data: [DONE]\n\n"
         return
     yield chunk({}, _FINISH.get(usage.finish_reason if usage else "stop", "stop"))

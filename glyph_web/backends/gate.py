@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import threading
 
+from glyph_web.errors import Message
+
 
 class Busy(Exception):
-    """The queue is full; the message is for a person."""
+    """The queue is full; its one argument is the message for a person (a Message: say it in any language)."""
 
 
 class Admission:
@@ -28,14 +30,13 @@ class Admission:
         """Wait for a slot; Busy at once when the queue is full. Returns early (raising Busy) if stop is set."""
         with self._cond:
             if self.running >= self.concurrency and self.waiting >= self.queue_size:
-                raise Busy(f"The server is busy: {self.running} answers are being written and {self.waiting} "
-                           f"requests are waiting. Try again in a moment.")
+                raise Busy(Message("backends.busy", running=self.running, waiting=self.waiting))
             self.waiting += 1
             try:
                 while self.running >= self.concurrency:
                     self._cond.wait(0.5)
                     if stop is not None and stop.is_set():
-                        raise Busy("The request was cancelled while it waited.")
+                        raise Busy(Message("backends.cancelled_waiting"))
             finally:
                 self.waiting -= 1
             self.running += 1

@@ -22,7 +22,7 @@ from typing import Iterator
 import httpx
 
 from glyph_web.contracts import AnswerRequest, GenerationSettings, ModelState
-from glyph_web.errors import EngineError
+from glyph_web.errors import EngineError, Message
 from glyph_web.contracts import StreamEvent, Usage
 from glyph_web.stream import ThinkSplitter, history_turns
 
@@ -64,21 +64,25 @@ class OpenAIBackend:
             response = self.client.get("/models", timeout=10.0)
         except httpx.HTTPError as exc:
             self._state = ModelState(status="loading", model=self.model, device=self._state.device,
-                                     detail=f"waiting for the model server at {self.api_base} ({type(exc).__name__})")
+                                     detail=Message("backends.waiting_for_server", url=self.api_base,
+                                                    error=type(exc).__name__))
             return self._state
         if response.status_code == 401:
             self._state = ModelState(status="failed", model=self.model, device=self._state.device,
-                                     detail=f"the model server at {self.api_base} refused the key "
-                                            "(--backend-api-key / GLYPH_BACKEND_API_KEY)")
+                                     detail=Message("backends.key_refused", url=self.api_base))
             return self._state
         try:
             served = [m.get("id") for m in response.json().get("data", [])]
         except (ValueError, AttributeError):
             served = []
         if response.status_code != 200 or self.model not in served:
-            detail = (f"the server at {self.api_base} serves {', '.join(map(str, served)) or 'no models'}, not "
-                      f"{self.model} (--api-model)") if response.status_code == 200 else (
-                      f"the server at {self.api_base} answered {response.status_code}")
+            names = ", ".join(map(str, served))
+            if response.status_code != 200:
+                detail = Message("backends.server_status", url=self.api_base, status=response.status_code)
+            elif names:
+                detail = Message("backends.serves_other", url=self.api_base, served=names, model=self.model)
+            else:
+                detail = Message("backends.serves_none", url=self.api_base, model=self.model)
             self._state = ModelState(status="failed" if response.status_code == 200 else "loading",
                                      model=self.model, device=self._state.device, detail=detail)
             return self._state
@@ -154,7 +158,7 @@ class OpenAIBackend:
         try:
             with self.client.stream("POST", "/chat/completions", json=body) as response:
                 if response.status_code != 200:
-                    raise EngineError(self._error_text(response))
+                    raise self._refusal(response)
                 for line in response.iter_lines():
                     if stop.is_set():
                         finish = "cancelled"
@@ -166,7 +170,8 @@ class OpenAIBackend:
                         break
                     chunk = json.loads(data)
                     if "error" in chunk:
-                        raise EngineError(f"The model server failed: {chunk['error'].get('message', chunk['error'])}")
+                        raise EngineError("backends.server_failed",
+                                          message=chunk["error"].get("message", chunk["error"]))
                     usage_json = chunk.get("usage") or usage_json
                     for choice in chunk.get("choices") or []:
                         delta = choice.get("delta") or {}
@@ -183,8 +188,7 @@ class OpenAIBackend:
                             for kind, text in splitter.feed(content):
                                 yield StreamEvent(kind, text)
         except httpx.HTTPError as exc:
-            raise EngineError(f"The model server at {self.api_base} did not answer: {type(exc).__name__}: "
-                              f"{exc}") from None
+            raise EngineError("backends.no_answer", url=self.api_base, error=f"{type(exc).__name__}: {exc}") from None
         for kind, text in splitter.flush():
             yield StreamEvent(kind, text)
         details = usage_json.get("prompt_tokens_details") or {}
@@ -199,10 +203,11 @@ class OpenAIBackend:
         yield StreamEvent("usage", usage=usage)
         yield StreamEvent("done", usage=usage, raw="".join(raw))
 
-    def _error_text(self, response: httpx.Response) -> str:
+    def _refusal(self, response: httpx.Response) -> EngineError:
+        """The server's error answer, with its own message (a technical detail, as the server wrote it)."""
         response.read()
         try:
             message = response.json()["error"]["message"]
         except (ValueError, KeyError, TypeError):
             message = response.text[:300]
-        return f"The model server answered {response.status_code}: {message}"
+        return EngineError("backends.answered_error", status=response.status_code, message=message)

@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 from glyph_web.backends import Backend
 from glyph_web.chat.library import PreparedDocument
 from glyph_web.contracts import AnswerRequest, GenerationSettings
-from glyph_web.errors import GlyphError
+from glyph_web.errors import DEFAULT_LANG, GlyphError, Message, say
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class Turn:
     raw: str = ""  # the model's whole output with its tags: the history the next question builds on
     asked: str = ""  # the question as the model got it (with the identifier hint), when it differs
     status: str = "waiting"  # waiting | streaming | done | stopped | error
-    error: str = ""
+    error: str = ""  # a Message where the error has a key (the page says it in its language), English as a str
     usage: dict | None = None
 
 
@@ -46,27 +46,27 @@ class Conversation:
         return tuple((t.asked or t.question, t.raw) for t in self.turns if t.status in ("done", "stopped") and t.raw)
 
     def to_markdown(self, prepared: PreparedDocument | None, model: str = "",
-                    words: Callable[..., str] | None = None) -> str:
+                    words: Callable[..., str] | None = None, lang: str = DEFAULT_LANG) -> str:
         """The conversation as Markdown. `words(key, **values)` gives the headings in a language (the UI's
-        catalogue lookup); without it they are English."""
-        say = words or (lambda key, **values: EXPORT_WORDS[key].format(**values))
-        name = prepared.doc.name if prepared else say("export_no_document")
-        lines = [f"# {say('export_title', name=name)}", ""]
+        catalogue lookup); without it they are English. Errors are said in `lang`."""
+        word = words or (lambda key, **values: EXPORT_WORDS[key].format(**values))
+        name = prepared.doc.name if prepared else word("export_no_document")
+        lines = [f"# {word('export_title', name=name)}", ""]
         if prepared:
             s = prepared.summary()
-            lines += [say("export_summary", pages=s["pages"], chars=f"{s['characters']:,}",
-                          visual=f"{s['visual_tokens']:,}", model=say("export_model", model=model) if model else "",
-                          when=time.strftime("%Y-%m-%d %H:%M")), ""]
+            lines += [word("export_summary", pages=s["pages"], chars=f"{s['characters']:,}",
+                           visual=f"{s['visual_tokens']:,}", model=word("export_model", model=model) if model else "",
+                           when=time.strftime("%Y-%m-%d %H:%M")), ""]
         for number, turn in enumerate(self.turns, 1):
-            lines += [f"## {say('export_question', n=number)}", "", turn.question, ""]
+            lines += [f"## {word('export_question', n=number)}", "", turn.question, ""]
             if turn.thinking:
-                lines += [f"<details><summary>{say('export_thinking')}</summary>", "", turn.thinking.strip(), "",
+                lines += [f"<details><summary>{word('export_thinking')}</summary>", "", turn.thinking.strip(), "",
                           "</details>", ""]
-            lines += [f"**{say('export_answer')}**", "", turn.answer.strip() or say("export_no_answer"), ""]
+            lines += [f"**{word('export_answer')}**", "", turn.answer.strip() or word("export_no_answer"), ""]
             if turn.status == "stopped":
-                lines += [f"*{say('export_stopped')}*", ""]
+                lines += [f"*{word('export_stopped')}*", ""]
             if turn.error:
-                lines += [f"*{say('export_error', error=turn.error)}*", ""]
+                lines += [f"*{word('export_error', error=say(turn.error, lang))}*", ""]
         return "\n".join(lines)
 
 
@@ -120,9 +120,10 @@ def stream_turn(backend: Backend, prepared: PreparedDocument, conversation: Conv
                 turn.status = "streaming"
             yield turn
     except GlyphError as exc:
-        turn.status, turn.error = "error", str(exc)
+        turn.status, turn.error = "error", exc.as_message()
         yield turn
         return
     if turn.status in ("waiting", "streaming"):  # a backend that ended without its "done" event
-        turn.status, turn.error = "error", "The answer ended unexpectedly."
+        turn.status, turn.error = "error", Message("conversation.ended_unexpectedly")
         yield turn
+

@@ -138,7 +138,7 @@ class Library:
         if text and text.strip():
             docs.append(from_text(text, limits=self.limits))
         if not docs:
-            raise GlyphError("Add a document first: upload a file or paste some text.")
+            raise GlyphError("chat.add_document_first")
         return self.prepare_documents(docs, options, count_tokens)
 
     def prepare_documents(self, docs: list[Document], options: RenderOptions,

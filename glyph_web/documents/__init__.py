@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path, PurePath
 
 from glyph_web.documents.model import Document, ImagePart, Limits, Part, TextPart, MB
-from glyph_web.errors import DocumentError, TooLargeError
+from glyph_web.errors import DocumentError, Message, TooLargeError
 
 __all__ = ["Document", "DocumentError", "ImagePart", "Limits", "TextPart", "combine", "from_text", "image_pages",
            "is_image", "load_bytes", "load_file", "load_files", "load_paths", "sniff", "too_many_image_pages"]
@@ -25,26 +25,30 @@ logger = logging.getLogger(__name__)
 EXTENSIONS = {"pdf": {".pdf"}, "docx": {".docx"}, "text": {".txt", ".md", ".markdown", ".text"},
               "image": {".png", ".jpg", ".jpeg", ".webp"}}
 _KNOWN_EXTENSIONS = set().union(*EXTENSIONS.values())
-# magic bytes -> (what the file is, what to do instead)
+# magic bytes -> (what the file is, what to do instead): messages, said in the reader's language
+_SAVE_AS_DOCX, _TO_PNG = Message("documents.todo_save_docx_pdf"), Message("documents.todo_convert_png")
+_TO_PNG_PDF, _UNPACK = Message("documents.todo_convert_png_pdf"), Message("documents.todo_unpack")
+_TIFF, _PROGRAM, _UPLOAD = Message("documents.what_tiff"), Message("documents.what_program"), Message(
+    "documents.todo_upload_document")
 _REFUSED_MAGIC = (
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Microsoft Office file (.doc, .xls or .ppt)",
-     "save it as .docx or PDF"),
-    (b"GIF8", "a GIF image", "convert it to PNG"),
-    (b"BM", "a BMP image", "convert it to PNG"),
-    (b"II*\x00", "a TIFF image", "convert it to PNG or PDF"),
-    (b"MM\x00*", "a TIFF image", "convert it to PNG or PDF"),
-    (b"{\\rtf", "an RTF document", "save it as .docx or PDF"),
-    (b"\x1f\x8b", "a gzip archive", "unpack it first"),
-    (b"Rar!", "a RAR archive", "unpack it first"),
-    (b"7z\xbc\xaf", "a 7-Zip archive", "unpack it first"),
-    (b"\x7fELF", "a program", "upload a document"),
-    (b"MZ", "a program", "upload a document"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", Message("documents.what_old_office"), _SAVE_AS_DOCX),
+    (b"GIF8", Message("documents.what_gif"), _TO_PNG),
+    (b"BM", Message("documents.what_bmp"), _TO_PNG),
+    (b"II*\x00", _TIFF, _TO_PNG_PDF),
+    (b"MM\x00*", _TIFF, _TO_PNG_PDF),
+    (b"{\\rtf", Message("documents.what_rtf"), _SAVE_AS_DOCX),
+    (b"\x1f\x8b", Message("documents.what_gzip"), _UNPACK),
+    (b"Rar!", Message("documents.what_rar"), _UNPACK),
+    (b"7z\xbc\xaf", Message("documents.what_7zip"), _UNPACK),
+    (b"\x7fELF", _PROGRAM, _UPLOAD),
+    (b"MZ", _PROGRAM, _UPLOAD),
 )
 SET_HEADER = "===== {name} ====="
 
 
-def sniff(data: bytes, name: str = "The file") -> str:
+def sniff(data: bytes, name: str | None = None) -> str:
     """'pdf', 'docx', 'image' or 'text' from the content; DocumentError naming the file for anything else."""
+    name = name or Message("documents.the_file")
     head = data[:1024]
     if b"%PDF-" in head:
         return "pdf"
@@ -53,7 +57,7 @@ def sniff(data: bytes, name: str = "The file") -> str:
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _zip_kind(data, name)
     if head[4:8] == b"ftyp":
-        raise _unsupported(name, "a HEIC/AVIF photo or a video", "convert it to PNG or JPEG")
+        raise _unsupported(name, Message("documents.what_heic"), Message("documents.todo_convert_png_jpeg"))
     for magic, what, todo in _REFUSED_MAGIC:
         if head.startswith(magic) and not (magic in (b"BM", b"MZ") and _looks_textual(head)):
             raise _unsupported(name, what, todo)
@@ -70,30 +74,31 @@ def image_pages(doc: Document) -> int:
     return sum(isinstance(p, ImagePart) for p in doc.parts)
 
 
-def too_many_image_pages(pages: int, limits: Limits, what: str = "These documents", *,
+def too_many_image_pages(pages: int, limits: Limits, what: Message | None = None, *,
                          at_least: bool = False) -> DocumentError:
-    """The refusal of image pages (pictures, scans) past the page limit, counted before more are decoded."""
-    return DocumentError(f"{what} make {'at least ' if at_least else ''}{pages} image pages (pictures or scanned "
-                         f"pages), over the limit of {limits.max_pages} pages; raise it with --max-pages or "
-                         f"GLYPH_MAX_PAGES, or send fewer.")
+    """The refusal of image pages (pictures, scans) past the page limit, counted before more are decoded.
+
+    `what` names the documents as a Message (said in the reader's language), e.g.
+    Message("documents.request_documents"); by default "These documents"."""
+    return DocumentError("documents.image_pages_over_at_least" if at_least else "documents.image_pages_over",
+                         what=what or Message("documents.these_documents"), pages=pages, limit=limits.max_pages)
 
 
 def load_bytes(data: bytes, name: str, limits: Limits | None = None, password: str | None = None) -> Document:
     """One uploaded file as a Document. `name` is only shown to people (and says nothing about the type)."""
     limits = limits or Limits()
-    name = PurePath(name).name or "upload"
+    name = PurePath(name).name or Message("documents.upload_name")
     _check_size(len(data), name, limits)
     if not data:
-        raise DocumentError(f"{name} is empty.")
+        raise DocumentError("documents.empty", name=name)
     kind = sniff(data, name)
     doc = _load(kind, data, name, limits, password)
     ext = PurePath(name).suffix.lower()
     if ext in _KNOWN_EXTENSIONS and ext not in EXTENSIONS[kind]:  # any other text file (.csv, .log) is welcome
-        doc.warnings.insert(0, f"{name} is not what its name says; it was read as {_KIND_NAMES[kind]}.")
+        doc.warnings.insert(0, Message("documents.misnamed", name=name, kind=_KIND_NAMES[kind]))
     pictures = image_pages(doc)
     if pictures > limits.max_pages:
-        raise DocumentError(f"{name} has {pictures} image pages, over the limit of {limits.max_pages} pages; "
-                            f"raise it with --max-pages or GLYPH_MAX_PAGES.")
+        raise DocumentError("documents.image_pages_limit", name=name, count=pictures, limit=limits.max_pages)
     return doc
 
 
@@ -104,35 +109,36 @@ def load_file(path: str | Path, limits: Limits | None = None, password: str | No
     try:
         size = path.stat().st_size
         if path.is_dir():
-            raise DocumentError(f"{path.name} is a folder, not a document.")
+            raise DocumentError("documents.folder", name=path.name)
         _check_size(size, path.name, limits)
         data = path.read_bytes()
     except FileNotFoundError:
-        raise DocumentError(f"{path} does not exist.") from None
+        raise DocumentError("documents.not_found", path=str(path)) from None
     except PermissionError:
-        raise DocumentError(f"{path} cannot be read: permission denied.") from None
+        raise DocumentError("documents.permission_denied", path=str(path)) from None
     except OSError as exc:
-        raise DocumentError(f"{path} cannot be read: {exc.strerror or exc}.") from None
+        raise DocumentError("documents.unreadable_file", path=str(path), reason=exc.strerror or str(exc)) from None
     return load_bytes(data, path.name, limits, password)
 
 
-def from_text(text: str, name: str = "pasted text", limits: Limits | None = None) -> Document:
-    """Pasted text as a Document (control characters dropped, as for text files)."""
+def from_text(text: str, name: str | None = None, limits: Limits | None = None) -> Document:
+    """Pasted text as a Document (control characters dropped, as for text files); named "pasted text"."""
     from glyph_web.documents.model import clean_control_chars, digest
 
     limits = limits or Limits()
+    name = name or Message("documents.pasted_text")
     data = text.encode("utf-8")
     _check_size(len(data), name, limits)
     cleaned = clean_control_chars(text)
     if not cleaned.strip():
-        raise DocumentError("The pasted text is empty.")
+        raise DocumentError("documents.pasted_empty")
     return Document(name=name, kind="text", parts=[TextPart(cleaned)], sha256=digest(data))
 
 
 def load_files(paths: list[str | Path], limits: Limits | None = None, password: str | None = None) -> Document:
     """Several files as one context (see combine); a single file as itself."""
     if not paths:
-        raise DocumentError("No document was given.")
+        raise DocumentError("documents.no_document")
     return combine(load_paths(paths, limits, password))
 
 
@@ -182,10 +188,12 @@ def combine(docs: list[Document]) -> Document:
                 parts.append(part)
         warnings.extend(doc.warnings)
     sha = hashlib.sha256("\n".join(f"{d.name}\0{d.sha256}" for d in docs).encode()).hexdigest()
-    return Document(name=f"{len(docs)} documents", kind="set", parts=parts, sha256=sha, warnings=warnings)
+    return Document(name=Message("documents.set_name", count=len(docs)), kind="set", parts=parts, sha256=sha,
+                    warnings=warnings)
 
 
-_KIND_NAMES = {"pdf": "a PDF", "docx": "a Word document", "text": "text", "image": "an image"}
+_KIND_NAMES = {"pdf": Message("documents.kind_pdf"), "docx": Message("documents.kind_docx"),
+               "text": Message("documents.kind_text"), "image": Message("documents.kind_image")}
 
 
 def _load(kind: str, data: bytes, name: str, limits: Limits, password: str | None) -> Document:
@@ -204,8 +212,7 @@ def _load(kind: str, data: bytes, name: str, limits: Limits, password: str | Non
 
 def _check_size(size: int, name: str, limits: Limits) -> None:
     if size > limits.max_upload_bytes:
-        raise TooLargeError(f"{name} is {size / MB:.1f} MB, over the upload limit of {limits.max_upload_mb:g} MB; "
-                            f"raise it with --max-upload-mb or GLYPH_MAX_UPLOAD_MB.")
+        raise TooLargeError("documents.too_large", name=name, size=size / MB, limit=limits.max_upload_mb)
 
 
 def _zip_kind(data: bytes, name: str) -> str:
@@ -213,17 +220,16 @@ def _zip_kind(data: bytes, name: str) -> str:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
     except Exception:  # zipfile raises several types for a cut or corrupt archive
-        raise DocumentError(f"{name} is a damaged ZIP or Word file (did it download completely?); download or "
-                            f"save it again.") from None
+        raise DocumentError("documents.damaged_zip", name=name) from None
     if "word/document.xml" in names:
         return "docx"
     if any(n.startswith("xl/") for n in names):
-        raise _unsupported(name, "an Excel workbook", "export the sheet as PDF or paste its text")
+        raise _unsupported(name, Message("documents.what_excel"), Message("documents.todo_export_sheet"))
     if any(n.startswith("ppt/") for n in names):
-        raise _unsupported(name, "a PowerPoint file", "export it as PDF")
+        raise _unsupported(name, Message("documents.what_powerpoint"), Message("documents.todo_export_pdf"))
     if "content.xml" in names:
-        raise _unsupported(name, "an OpenDocument file", "save it as .docx or PDF")
-    raise _unsupported(name, "a ZIP archive", "unpack it and upload the documents inside")
+        raise _unsupported(name, Message("documents.what_opendocument"), _SAVE_AS_DOCX)
+    raise _unsupported(name, Message("documents.what_zip"), Message("documents.todo_unpack_upload"))
 
 
 def _looks_textual(head: bytes) -> bool:
@@ -231,6 +237,5 @@ def _looks_textual(head: bytes) -> bool:
     return b"\x00" not in head and all(b >= 0x20 or b in b"\t\n\r" for b in head[:64])
 
 
-def _unsupported(name: str, what: str, todo: str) -> DocumentError:
-    return DocumentError(f"{name} is {what}, which is not supported: {todo}. Supported are PDF, Word (.docx), "
-                         f"text (.txt, .md) and images (.png, .jpg, .webp).")
+def _unsupported(name: str, what: Message, todo: Message) -> DocumentError:
+    return DocumentError("documents.unsupported", name=name, what=what, todo=todo)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from glyph_web.documents.model import MB, Document, Limits, TextPart, clean_control_chars, digest
-from glyph_web.errors import DocumentError
+from glyph_web.errors import DocumentError, Message
 
 if TYPE_CHECKING:
     from docx.parts.document import DocumentPart
@@ -81,17 +81,14 @@ def load_docx(data: bytes, name: str, limits: Limits) -> Document:
 
     warnings = []
     if not text.strip():
-        warnings.append(f"{name} contains no text.")
+        warnings.append(Message("documents.no_text", name=name))
     if any(m.startswith("word/media/") for m in members):
-        warnings.append(f"{name}: pictures inside Word files are not read; only their text is used.")
+        warnings.append(Message("documents.word_pictures", name=name))
     return Document(name=name, kind="docx", parts=[TextPart(text)], sha256=digest(data), warnings=warnings)
 
 
 def _damaged(name: str) -> DocumentError:
-    return DocumentError(
-        f"{name} could not be read as a Word document: it may be damaged. "
-        "Open it in Word and save it again, or export it as PDF."
-    )
+    return DocumentError("documents.word_damaged", name=name)
 
 
 def _check_zip(data: bytes, name: str, limits: Limits) -> list[str]:
@@ -107,18 +104,11 @@ def _check_zip(data: bytes, name: str, limits: Limits) -> list[str]:
         logger.warning("could not open %s as a zip", name, exc_info=True)
         raise _damaged(name) from None
     if len(infos) > MAX_MEMBERS:
-        raise DocumentError(
-            f"{name} holds {len(infos):,} files inside, more than the {MAX_MEMBERS:,} a Word file may hold "
-            "(a damaged file or a zip bomb?). Open it in Word and save it again, or export it as PDF."
-        )
+        raise DocumentError("documents.word_members", name=name, count=len(infos), limit=MAX_MEMBERS)
     unpacked = sum(info.file_size for info in infos)
     limit = limits.docx_max_unpacked_mb
     if unpacked > limit * MB:
-        raise DocumentError(
-            f"{name} would unpack to {unpacked / MB:.0f} MB, over the {limit:g} MB limit for Word files "
-            "(a damaged file or a zip bomb?); if the file is genuine, raise --docx-max-unpacked-mb or "
-            "GLYPH_DOCX_MAX_UNPACKED_MB."
-        )
+        raise DocumentError("documents.word_unpack", name=name, size=unpacked / MB, limit=limit)
     return [info.filename for info in infos]
 
 
@@ -129,10 +119,7 @@ def _read_text(data: bytes, name: str) -> str:
 
     main = Package.open(io.BytesIO(data)).main_document_part
     if main.content_type in _OTHER_WORD_TYPES:
-        raise DocumentError(
-            f"{name} is a Word template or macro-enabled document, which cannot be read here. Open it in Word "
-            "and save it as a Word Document (.docx), or export it as PDF."
-        )
+        raise DocumentError("documents.word_template", name=name)
     if main.content_type != CONTENT_TYPE.WML_DOCUMENT_MAIN:
         raise ValueError(f"main part has content type {main.content_type!r}")
     extractor = _Extractor(_Styles(main.styles.element), _Numbering(_numbering_root(main, name)))

@@ -47,21 +47,19 @@ def open_page_image(data: bytes, name: str, limits: Limits) -> Image.Image:
     except Image.DecompressionBombError:
         raise _bomb(name, None) from None
     except Exception:
-        raise DocumentError(f"{name} is not a PNG, JPEG or WebP image, or it is damaged.") from None
+        raise DocumentError("documents.image_unreadable", name=name) from None
     width, height = img.size
     if width * height > MAX_SOURCE_PIXELS:
         raise _bomb(name, img.size)
     if width < 1 or height < 1 or max(width, height) / min(width, height) > MAX_ASPECT:
-        raise DocumentError(f"{name} is {width}x{height} pixels: too long and thin to read as a page "
-                            f"(the model takes at most {MAX_ASPECT}:1). Crop it into shorter pieces.")
+        raise DocumentError("documents.image_thin", name=name, width=width, height=height, ratio=MAX_ASPECT)
     try:
         img.load()
         img = ImageOps.exif_transpose(img)  # phone photos are stored sideways with a rotation tag
         img = _to_rgb(img)
     except Exception:
         logger.warning("image %s failed to decode", name, exc_info=True)
-        raise DocumentError(f"{name} is damaged or incomplete (the image data ends early or is corrupt); "
-                            f"export or download it again.") from None
+        raise DocumentError("documents.image_truncated", name=name) from None
     return fit_pixels(img, limits.image_max_pixels)
 
 
@@ -85,6 +83,7 @@ def _to_rgb(img: Image.Image) -> Image.Image:
 
 
 def _bomb(name: str, size: tuple[int, int] | None) -> DocumentError:
-    dims = f" ({size[0]}x{size[1]} pixels)" if size else ""
-    return DocumentError(f"{name} is too large an image{dims}: over {MAX_SOURCE_PIXELS // 1_000_000} million "
-                         f"pixels, so it is refused as a possible decompression bomb. Scale it down first.")
+    million = MAX_SOURCE_PIXELS // 1_000_000
+    if size is None:
+        return DocumentError("documents.image_bomb", name=name, million=million)
+    return DocumentError("documents.image_bomb_size", name=name, width=size[0], height=size[1], million=million)

@@ -37,7 +37,8 @@ class Document:
 
     `parts` alternate between text to render and ready page images, in the order a reader meets them (a PDF
     whose page 3 is a scan gives text, image, text). `sha256` is the digest of the uploaded bytes (of the
-    digests, for a combined set) and keys caches. `warnings` are sentences for the user.
+    digests, for a combined set) and keys caches. `warnings` are sentences for the user: Messages (str holding
+    the English text, with `.render(lang)` for the page's language).
     """
 
     name: str

@@ -19,7 +19,7 @@ import math
 from glyph_web import poppler
 from glyph_web.documents.images import fit_pixels
 from glyph_web.documents.model import Document, ImagePart, Limits, Part, TextPart, clean_control_chars, digest
-from glyph_web.errors import DocumentError
+from glyph_web.errors import DocumentError, Message
 
 logger = logging.getLogger(__name__)
 
@@ -63,16 +63,13 @@ def load_pdf(data: bytes, name: str, limits: Limits, password: str | None = None
                 extracted[key] = text
         characters += len(text)
         if characters > most:  # more than the page limit could ever show: the renderer would refuse it too
-            raise DocumentError(f"{name} holds more text than {limits.max_pages} page"
-                                f"{'' if limits.max_pages == 1 else 's'} can show (over {most:,} "
-                                f"characters by page {index + 1}). Use a shorter document or part of it, or "
-                                f"raise the limit with --max-pages or GLYPH_MAX_PAGES.")
+            raise DocumentError("documents.pdf_text_limit_one" if limits.max_pages == 1 else
+                                "documents.pdf_text_limit_many", name=name, limit=limits.max_pages, most=most,
+                                page=index + 1)
         texts.append(text if text.strip() else None)
     scanned = [i + 1 for i, t in enumerate(texts) if t is None]
     if len(scanned) > limits.max_pages:
-        raise DocumentError(f"{name} has {len(scanned)} pages without text (scans), over the limit of "
-                            f"{limits.max_pages} pages; raise it with --max-pages or GLYPH_MAX_PAGES, or split "
-                            f"the file.")
+        raise DocumentError("documents.pdf_scans_limit", name=name, count=len(scanned), limit=limits.max_pages)
     images = dict(zip(scanned, _rasterize(data, reader, scanned, name, limits))) if scanned else {}
     parts: list[Part] = []
     blank, kept_scans = [], []
@@ -86,16 +83,16 @@ def load_pdf(data: bytes, name: str, limits: Limits, password: str | None = None
             blank.append(number)
         else:
             kept_scans.append(number)
-            parts.append(ImagePart(images[number], f"{name}, page {number}"))
+            parts.append(ImagePart(images[number], Message("documents.scan_label", name=name, page=number)))
     warnings = []
     if kept_scans:
-        warnings.append(f"{name}: {_pages(kept_scans)} no text layer (scanned?), so "
-                        f"{'it is' if len(kept_scans) == 1 else 'they are'} passed on as images, which the model "
-                        f"reads less reliably than text.")
+        warnings.append(Message("documents.pdf_scans_one" if len(kept_scans) == 1 else "documents.pdf_scans_many",
+                                name=name, pages=_pages(kept_scans)))
     if blank:
-        warnings.append(f"{name}: blank {_pages(blank, verb=False)} skipped.")
+        warnings.append(Message("documents.pdf_blank_one" if len(blank) == 1 else "documents.pdf_blank_many",
+                                name=name, pages=_pages(blank)))
     if not parts:
-        warnings.append(f"{name} contains no text and no scanned pages.")
+        warnings.append(Message("documents.no_text_no_scans", name=name))
     return Document(name=name, kind="pdf", parts=parts, sha256=digest(data), warnings=warnings)
 
 
@@ -115,15 +112,13 @@ def _open(data: bytes, name: str, password: str | None):
             if not opened and password is None:
                 opened = reader.decrypt("")
         except DependencyError:
-            raise DocumentError(f"{name} is encrypted with AES, and reading it needs the `cryptography` "
-                                f"package: pip install cryptography.") from None
+            raise DocumentError("documents.pdf_aes", name=name) from None
         except Exception:  # pypdf raises several types for a wrong key or a broken encryption dict
             opened = 0
         if not opened:
             if password:
-                raise DocumentError(f"{name} is password-protected and the password given is wrong.")
-            raise DocumentError(f"{name} is password-protected. Give its password (--password), or save a "
-                                f"copy without protection and upload that.")
+                raise DocumentError("documents.pdf_wrong_password", name=name)
+            raise DocumentError("documents.pdf_password", name=name)
     return reader
 
 
@@ -147,7 +142,7 @@ def _check_page_tree(reader, name: str, limits: Limits) -> None:
     except (TypeError, ValueError, OverflowError):
         declared = 0
     if declared > most:
-        raise _too_many_pages(name, f"{declared:,} pages", most, limits)
+        raise _too_many_pages(name, Message("documents.pdf_pages_declared", count=declared), most, limits)
 
     def kids(node) -> list:
         found = node.get("/Kids")
@@ -170,7 +165,7 @@ def _check_page_tree(reader, name: str, limits: Limits) -> None:
                 continue  # pypdf skips these too
             entries += 1
             if entries > TREE_ENTRIES_PER_PAGE * most + 64:
-                raise _too_many_pages(name, f"a page tree of over {entries - 1:,} entries", most, limits)
+                raise _too_many_pages(name, Message("documents.pdf_page_tree", count=entries - 1), most, limits)
             if id(obj) in path:
                 raise _damaged(name)
             if obj.get("/Type") == "/Pages" if "/Type" in obj else "/Kids" in obj:
@@ -181,7 +176,7 @@ def _check_page_tree(reader, name: str, limits: Limits) -> None:
             else:
                 pages += 1
                 if pages > most:
-                    raise _too_many_pages(name, f"more than {most:,} pages", most, limits)
+                    raise _too_many_pages(name, Message("documents.pdf_pages_more", count=most), most, limits)
     except DocumentError:
         raise
     except Exception:  # pypdf raises several types for a broken object
@@ -213,10 +208,9 @@ def _drawn_by(page) -> tuple | None:
         return None
 
 
-def _too_many_pages(name: str, what: str, most: int, limits: Limits) -> DocumentError:
-    return DocumentError(f"{name} has {what}: at most {most:,} PDF pages are read ({PDF_PAGES_PER_PAGE} for each "
-                         f"of the {limits.max_pages} pages the model reads). Split the file, or raise the limit "
-                         f"with --max-pages or GLYPH_MAX_PAGES.")
+def _too_many_pages(name: str, what: Message, most: int, limits: Limits) -> DocumentError:
+    return DocumentError("documents.pdf_too_many_pages", name=name, what=what, most=most,
+                         per_page=PDF_PAGES_PER_PAGE, limit=limits.max_pages)
 
 
 def _raster_plan(page, limits: Limits) -> tuple[float, int, int]:
@@ -255,7 +249,7 @@ def _rasterize(data: bytes, reader, numbers: list[int], name: str, limits: Limit
         return poppler.rasterize(data, SCAN_DPI, jobs, DocumentError,
                                  finish=lambda img: fit_pixels(img, limits.image_max_pixels))
     except DocumentError as exc:
-        raise DocumentError(f"{name}: its scanned pages could not be read ({exc})") from None
+        raise DocumentError("documents.pdf_scans_unreadable", name=name, reason=exc) from None
 
 
 def _is_blank(img) -> bool:
@@ -263,18 +257,15 @@ def _is_blank(img) -> bool:
     return lo >= 255 - BLANK_TOLERANCE
 
 
-def _pages(numbers: list[int], verb: bool = True) -> str:
-    """'page 3 has' / 'pages 2, 5-7 have' (or without the verb)."""
+def _pages(numbers: list[int]) -> str:
+    """'3' / '2, 5-7': the page numbers in runs (the messages say "page"/"pages" around them)."""
     runs, start = [], numbers[0]
     for prev, cur in zip(numbers, numbers[1:] + [None]):
         if cur != prev + 1:
             runs.append(str(start) if start == prev else f"{start}-{prev}")
             start = cur
-    single = len(numbers) == 1
-    words = f"page{'' if single else 's'} {', '.join(runs)}"
-    return f"{words} {'has' if single else 'have'}" if verb else words
+    return ", ".join(runs)
 
 
 def _damaged(name: str) -> DocumentError:
-    return DocumentError(f"{name} could not be read as a PDF: it is damaged or not really a PDF. Open it in a "
-                         f"PDF viewer and save or print it to a new PDF.")
+    return DocumentError("documents.pdf_damaged", name=name)

@@ -11,7 +11,7 @@ import codecs
 import unicodedata
 
 from glyph_web.documents.model import Document, TextPart, clean_control_chars, digest
-from glyph_web.errors import DocumentError
+from glyph_web.errors import DocumentError, Message
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: its BOM starts with the same two bytes
@@ -30,8 +30,7 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
             try:
                 return data[len(bom):].decode(encoding), encoding
             except UnicodeDecodeError:
-                raise DocumentError(f"{name} starts like {encoding.upper()} text but is damaged further on; "
-                                    f"save it again as UTF-8.") from None
+                raise DocumentError("documents.encoding_damaged", name=name, encoding=encoding.upper()) from None
     if data[:SAMPLE].count(0) > max(1, len(data[:SAMPLE]) // 100):  # a stray NUL in text is dropped later
         raise _binary(name)
     try:
@@ -53,15 +52,14 @@ def load_text(data: bytes, name: str) -> Document:
     text = clean_control_chars(text)
     warnings = []
     if encoding not in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
-        warnings.append(f"{name} is not UTF-8; it was read as {encoding.upper()}.")
+        warnings.append(Message("documents.not_utf8", name=name, encoding=encoding.upper()))
     if not text.strip():
-        warnings.append(f"{name} contains no text.")
+        warnings.append(Message("documents.no_text", name=name))
     return Document(name=name, kind="text", parts=[TextPart(text)], sha256=digest(data), warnings=warnings)
 
 
 def _binary(name: str) -> DocumentError:
-    return DocumentError(f"{name} is not a text file or a supported document (it looks like binary data). "
-                         f"Upload PDF, Word (.docx), text (.txt, .md) or images (.png, .jpg, .webp).")
+    return DocumentError("documents.binary", name=name)
 
 
 def _printable_share(text: str) -> float:

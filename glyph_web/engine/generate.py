@@ -30,7 +30,7 @@ from glyph_web.engine.kvcache import CacheEntry, PrefixCache
 from glyph_web.contracts import AnswerRequest, GenerationSettings
 from glyph_web.engine.prompt import PromptBuilder
 from glyph_web.engine.worker import DecodeThread
-from glyph_web.errors import ContextTooLongError, EngineError
+from glyph_web.errors import ContextTooLongError, EngineError, Message
 from glyph_web.contracts import StreamEvent, Usage
 from glyph_web.stream import ThinkSplitter
 
@@ -90,7 +90,7 @@ class Runtime:
 
     @classmethod
     def load(cls, path: str, *, load_in_4bit: bool = False, device: str | None = None, cache_gb: float = 4.0,
-             cache_enabled: bool = True, progress: Callable[[str, float], None] = lambda step, frac: None
+             cache_enabled: bool = True, progress: Callable[[Message, float], None] = lambda step, frac: None
              ) -> Runtime:
         from transformers import AutoModelForImageTextToText, AutoProcessor
         from transformers.utils import logging as hf_logging
@@ -100,7 +100,7 @@ class Runtime:
         hf_logging.disable_progress_bar()  # our own state reports progress; bars would garble CLI output
 
         cuda = torch.cuda.is_available() and device != "cpu"
-        progress("reading the processor", 0.1)
+        progress(Message("engine.step_processor"), 0.1)
         processor = AutoProcessor.from_pretrained(path)
         kwargs: dict = {}
         if load_in_4bit:
@@ -116,9 +116,9 @@ class Runtime:
             if cuda:
                 kwargs["device_map"] = "auto"
             precision = "bf16" if cuda else "fp32"
-        progress("loading the weights", 0.3)
+        progress(Message("engine.step_weights"), 0.3)
         model = AutoModelForImageTextToText.from_pretrained(path, **kwargs).eval()
-        progress("ready", 1.0)
+        progress(Message("engine.step_ready"), 1.0)
         device_name = torch.cuda.get_device_name(0) if cuda else "CPU"
         return cls(model, processor, device_name=device_name, precision=precision,
                    noise=Path(path).is_dir() and is_tiny(path),
@@ -175,12 +175,13 @@ class Runtime:
         per_page = max(1, image_tokens // pages)
         text_tokens = prompt_tokens - image_tokens
         fit = max(0, (room - text_tokens) // per_page)
-        at = f" at {request.dpi:g} dpi" if request.dpi else ""
-        raise ContextTooLongError(
-            f"This needs {prompt_tokens:,} tokens ({pages} pages, {image_tokens:,} of them visual), but the model "
-            f"reads at most {self.max_positions:,} tokens, {settings.max_new_tokens:,} of which are kept for the "
-            f"answer: about {fit} page{'' if fit == 1 else 's'} {'fits' if fit == 1 else 'fit'}{at}. Use fewer pages, "
-            f"a lower DPI, or a smaller answer limit.")
+        if request.dpi:
+            fits = Message("engine.page_fits_at_dpi" if fit == 1 else "engine.pages_fit_at_dpi", n=fit,
+                           dpi=request.dpi)
+        else:
+            fits = Message("engine.page_fits" if fit == 1 else "engine.pages_fit", n=fit)
+        raise ContextTooLongError("engine.context_too_long", tokens=prompt_tokens, pages=pages, visual=image_tokens,
+                                  limit=self.max_positions, answer=settings.max_new_tokens, fit=fits)
 
     # --- decoding ------------------------------------------------------------------------------------
 
@@ -192,11 +193,11 @@ class Runtime:
     def _answer(self, request: AnswerRequest, settings: GenerationSettings, stop) -> Iterator[StreamEvent]:
         started = time.perf_counter()
         if self.model is None:
-            raise EngineError("The model was unloaded (a reload or shutdown); ask again.")
+            raise EngineError("engine.unloaded")
         if not request.pages:
-            raise EngineError("There are no pages to read: add a document first.")
+            raise EngineError("engine.no_pages")
         if settings.max_new_tokens < 1:
-            raise EngineError("The answer limit (max new tokens) must be at least 1.")
+            raise EngineError("engine.answer_limit")
         prompt = self._prompt(request, settings)
         if stop.is_set():  # stopped (or abandoned) while it waited for the device: no prefill for nothing
             usage = Usage(prompt_tokens=len(prompt.ids), visual_tokens=prompt.image_tokens, ttft_s=None,
@@ -302,10 +303,15 @@ class Runtime:
             scores = scores[:, : self.vocab_size]
         for proc in processors:
             scores = proc(history, scores)
-        if settings.temperature <= 0:
+        if settings.temperature <= GREEDY_BELOW:
             return int(scores.argmax(-1))
         probs = torch.softmax(scores, dim=-1)
         return int(torch.multinomial(probs, 1, generator=generator))
+
+
+# Temperatures this small sample the most likely token anyway, and dividing by them overflows the logits
+# (1e-40 gave inf and then NaN probabilities): they are greedy decoding.
+GREEDY_BELOW = 1e-4
 
 
 def _logits_processors(settings: GenerationSettings) -> list:
@@ -314,7 +320,7 @@ def _logits_processors(settings: GenerationSettings) -> list:
     out = []
     if settings.repetition_penalty and settings.repetition_penalty != 1.0:
         out.append(RepetitionPenaltyLogitsProcessor(settings.repetition_penalty))
-    if settings.temperature > 0:
+    if settings.temperature > GREEDY_BELOW:
         out.append(TemperatureLogitsWarper(settings.temperature))
         if 0 < settings.top_p < 1:
             out.append(TopPLogitsWarper(settings.top_p))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from glyph_web.contracts import AnswerRequest, GenerationSettings, ModelState, StreamEvent
-from glyph_web.errors import EngineError
+from glyph_web.errors import EngineError, GlyphError, Message
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class ModelManager:
         with self._load_lock:
             if self._state.status == "ready":
                 return self.state
-            self._set(status="loading", detail="starting", progress=0.0)
+            self._set(status="loading", detail=Message("engine.step_starting"), progress=0.0)
             try:
                 from glyph_web.engine.generate import Runtime
 
@@ -102,9 +102,8 @@ class ModelManager:
         if runtime is None or self._state.status != "ready":
             state = self._state
             if state.status == "failed":
-                raise EngineError(f"The model is not available: {state.detail}")
-            raise EngineError("The model is still loading; try again in a moment." if state.status == "loading"
-                              else "The model is not loaded.")
+                raise EngineError("engine.not_available", reason=state.detail)
+            raise EngineError("engine.loading" if state.status == "loading" else "engine.not_loaded")
         settings = settings or GenerationSettings()
         stop = stop or threading.Event()
         yield from runtime.answer(request, settings, stop)
@@ -136,18 +135,16 @@ class ModelManager:
             from glyph_web.engine.tiny import is_tiny, make_tiny_model
 
             if not is_tiny(self.tiny_dir):
-                self._set(detail="building the tiny demo model", progress=0.05)
+                self._set(detail=Message("engine.step_building_tiny"), progress=0.05)
                 make_tiny_model(self.tiny_dir)
             return str(self.tiny_dir)
         path = Path(name).expanduser()
         if path.is_dir():
             if not (path / "config.json").is_file():
-                raise EngineError(f"The folder {name} has no config.json, so it is not a model checkpoint. Point "
-                                  f"--model at the folder that holds config.json, the weights and the processor.")
+                raise EngineError("engine.no_config", name=name)
             return str(path)
         if name.startswith((".", "/", "~")) or name.count("/") != 1:
-            raise EngineError(f"The model folder {name} does not exist. Point --model at a local checkpoint "
-                              f"folder, a Hugging Face id such as {DEFAULT_MODEL}, or use --model tiny.")
+            raise EngineError("engine.folder_missing", name=name, default=DEFAULT_MODEL)
         return _hub_snapshot(name, lambda step: self._set(detail=step, progress=0.1))
 
 
@@ -167,10 +164,8 @@ def _hub_snapshot(repo_id: str, report: Callable[[str], None]) -> str:
     except Exception:  # not in the local cache (or incomplete): download it if we can
         pass
     if os.environ.get("HF_HUB_OFFLINE") or not _reachable(*HUB_HOST):
-        raise EngineError(f"The model {repo_id} is not downloaded and the Hugging Face hub cannot be reached. "
-                          f"Download it on a machine with network access (huggingface-cli download {repo_id}) "
-                          f"and point --model (GLYPH_MODEL) at that folder, or use --model tiny for a smoke demo.")
-    report(f"downloading {repo_id}")
+        raise EngineError("engine.offline", name=repo_id)
+    report(Message("engine.step_downloading", model=repo_id))
     return snapshot_download(repo_id)
 
 
@@ -189,22 +184,20 @@ def _default_cache_dir() -> Path:
     return Path(base) / "glyph-web"
 
 
-def _explain_load_failure(exc: Exception, model: str, load_in_4bit: bool) -> str:
-    """A sentence for a person: what went wrong and what to do."""
+def _explain_load_failure(exc: Exception, model: str, load_in_4bit: bool) -> Message:
+    """A sentence for a person, by key (the status line says it in the page's language): what went wrong and
+    what to do."""
     text = f"{type(exc).__name__}: {exc}"
     lowered = text.lower()
-    if isinstance(exc, EngineError):
-        return str(exc)
+    if isinstance(exc, GlyphError):
+        return exc.as_message()
     if "out of memory" in lowered or "outofmemory" in lowered:
-        hint = "use a GPU with more memory" if load_in_4bit else "try 4-bit loading (--load-in-4bit)"
-        return f"Not enough GPU memory to load {model}: {hint}, or the tiny demo model (--model tiny)."
+        return Message("engine.load_failed_oom_4bit" if load_in_4bit else "engine.load_failed_oom", model=model)
     if "bitsandbytes" in lowered:
-        return ("4-bit loading needs the bitsandbytes package (pip install bitsandbytes) and a supported "
-                "device; load without --load-in-4bit instead.")
+        return Message("engine.load_failed_bitsandbytes")
     if Path(model).expanduser().is_dir():
-        return (f"The checkpoint in {model} could not be loaded ({_short(exc)}). Check that the folder holds a "
-                f"complete GLM-4.1V/Glyph checkpoint (config.json, weights, processor files), or use --model tiny.")
-    return f"The model {model} could not be loaded ({_short(exc)})."
+        return Message("engine.load_failed_checkpoint", model=model, detail=_short(exc))
+    return Message("engine.load_failed", model=model, detail=_short(exc))
 
 
 def _short(exc: Exception) -> str:

@@ -37,8 +37,7 @@ class PromptBuilder:
         self.image_token = getattr(processor, "image_token", None) or "<|image|>"
         self.image_token_id = self.tokenizer.convert_tokens_to_ids(self.image_token)
         if getattr(processor, "chat_template", None) is None and getattr(self.tokenizer, "chat_template", None) is None:
-            raise EngineError("The model has no chat template (chat_template.jinja or chat_template.json in its "
-                              "folder), so glyph-web cannot build its prompts.")
+            raise EngineError("engine.no_chat_template")
         # Text a person typed must stay text: a question holding "<|user|>" or "<|image|>" would otherwise become
         # the special token (a forged turn, or an image placeholder without an image).
         added = sorted({tok.content for tok in self.tokenizer.added_tokens_decoder.values() if len(tok.content) > 1},
@@ -88,8 +87,7 @@ class PromptBuilder:
         """The processor's input ids for `text` with images of these token counts, without the image work."""
         parts = text.split(self.image_token)
         if len(parts) - 1 != len(image_tokens):
-            raise EngineError(f"The model's chat template wrote {len(parts) - 1} image placeholders for "
-                              f"{len(image_tokens)} pages; glyph-web cannot build its prompt.")
+            raise EngineError("engine.template_placeholders", placeholders=len(parts) - 1, pages=len(image_tokens))
         expanded = parts[0] + "".join(self.image_token * n + part for n, part in zip(image_tokens, parts[1:]))
         return list(self.tokenizer(expanded, add_special_tokens=self.add_special_tokens(text))["input_ids"])
 

@@ -78,7 +78,7 @@ class DecodeThread:
 
         with self._lock:
             if self._closed:
-                raise EngineError("The model was unloaded (a reload or shutdown); ask again.")
+                raise EngineError("engine.unloaded")
             self._jobs.put(job)
         try:
             while True:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from glyph_web.errors import ConfigError
+from glyph_web.errors import ConfigError, Message
 
 logger = logging.getLogger(__name__)
 
@@ -90,21 +90,24 @@ class RenderConfig:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], base_dir: str | Path | None = None,
-                  source: str = "config") -> RenderConfig:
-        """Build a config from official dashed keys; `source` names the origin in error messages."""
+                  source: str | None = None) -> RenderConfig:
+        """Build a config from official dashed keys; `source` names the origin in error messages (a path, or a
+        Message; default: "config")."""
+        if source is None:
+            source = Message("render.source_config")
         if not isinstance(data, Mapping):
-            raise ConfigError(f"{source} must be a JSON object of render settings, not {_kind(data)}.")
+            raise ConfigError("render.config_not_object", source=source, kind=_kind(data))
         values: dict[str, Any] = {}
         notes = []
         for key, raw in data.items():
             spec = _KEYS.get(key)
             if spec is None:
-                note = f"{source}: unknown key {key!r} ignored"
+                note = Message("render.unknown_key", source=source, key=key)
                 logger.warning("%s", note)
                 notes.append(note)
                 continue
             name, check = spec
-            values[name] = check(raw, f"{source}: {key!r}")
+            values[name] = check(raw, Message("render.key_in", source=source, key=key))
         if base_dir is not None:
             values["base_dir"] = str(base_dir)
         return cls(notes=tuple(notes), **values)
@@ -116,21 +119,21 @@ class RenderConfig:
         try:
             text = path.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
-            raise ConfigError(f"Render config {path} does not exist.") from None
+            raise ConfigError("render.config_missing", path=path) from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"Render config {path} cannot be read: {exc}.") from None
+            raise ConfigError("render.config_unreadable", path=path, error=str(exc)) from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"Render config {path} is not valid JSON (line {exc.lineno}: {exc.msg}).") from None
+            raise ConfigError("render.config_not_json", path=path, line=exc.lineno, error=exc.msg) from None
         return cls.from_dict(data, base_dir=path.resolve().parent, source=str(path))
 
     @classmethod
     def preset(cls, lang: str) -> RenderConfig:
         """The official post-training config for 'en' or 'zh'."""
         if lang not in PRESETS:
-            raise ConfigError(f"Unknown language {lang!r}: use one of {', '.join(LANGS)}.")
-        return cls.from_dict(PRESETS[lang], source=f"preset {lang}")
+            raise ConfigError("render.unknown_lang", lang=lang, choices=", ".join(LANGS))
+        return cls.from_dict(PRESETS[lang], source=Message("render.source_preset", lang=lang))
 
     @classmethod
     def for_text(cls, text: str, lang: str = "auto") -> RenderConfig:
@@ -150,7 +153,7 @@ class RenderConfig:
                 name, value = "newline_markup", newline_markup(value)
             elif name in by_field:
                 key, check = by_field[name]
-                value = check(value, repr(key))
+                value = check(value, Message("render.key", key=key))
             elif name != "base_dir":
                 raise TypeError(f"RenderConfig has no field {name!r}")
             checked[name] = value
@@ -179,42 +182,55 @@ def newline_markup(style: str) -> str:
     if style in NEWLINE_MARKUPS:
         return NEWLINE_MARKUPS[style]
     if not isinstance(style, str) or not style:
-        raise ConfigError(f"Newline style must be one of {', '.join(NEWLINE_MARKUPS)} or reportlab markup.")
+        raise ConfigError("render.newline_style", choices=", ".join(NEWLINE_MARKUPS))
     return style
 
 
 # --- value checks: each takes (value, what) and returns the value to store or raises ConfigError -------
 
 
-def _kind(value: Any) -> str:
-    return {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list",
-            dict: "an object", type(None): "null"}.get(type(value), type(value).__name__)
+def _kind(value: Any) -> Message:
+    """What a value is, said for a person ("a number", "text", ...): a Message."""
+    kind = type(value)
+    if kind is bool:
+        return Message("render.kind_bool")
+    if kind in (int, float):
+        return Message("render.kind_number")
+    if kind is str:
+        return Message("render.kind_text")
+    if kind is list:
+        return Message("render.kind_list")
+    if kind is dict:
+        return Message("render.kind_object")
+    if value is None:
+        return Message("render.kind_null")
+    return Message("render.kind_other", name=kind.__name__)
 
 
 def _number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{what} must be a number, not {_kind(value)} ({value!r}).")
+        raise ConfigError("render.not_number", what=what, kind=_kind(value), value=value)
     return value
 
 
 def _non_negative(value: Any, what: str) -> float:
     value = _number(value, what)
     if value < 0:
-        raise ConfigError(f"{what} must not be negative (got {value}).")
+        raise ConfigError("render.negative", what=what, value=value)
     return value
 
 
 def _positive(value: Any, what: str) -> float:
     value = _number(value, what)
     if value <= 0:
-        raise ConfigError(f"{what} must be greater than 0 (got {value}).")
+        raise ConfigError("render.not_positive", what=what, value=value)
     return value
 
 
 def _dpi(value: Any, what: str) -> float:
     value = _positive(value, what)
     if not 18 <= value <= 600:
-        raise ConfigError(f"{what} must be between 18 and 600 (got {value}); Glyph was trained at 72.")
+        raise ConfigError("render.dpi_range", what=what, value=value)
     return value
 
 
@@ -224,31 +240,31 @@ def _line_height(value: Any, what: str) -> float | None:
 
 def _index(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(f"{what} must be a whole number from 0 (got {value!r}).")
+        raise ConfigError("render.not_index", what=what, value=value)
     return value
 
 
 def _flag(value: Any, what: str) -> bool:
     if not isinstance(value, bool):
-        raise ConfigError(f"{what} must be true or false, not {_kind(value)} ({value!r}).")
+        raise ConfigError("render.not_bool", what=what, kind=_kind(value), value=value)
     return value
 
 
 def _text(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{what} must be non-empty text, not {_kind(value)} ({value!r}).")
+        raise ConfigError("render.not_text", what=what, kind=_kind(value), value=value)
     return value
 
 
 def _color(value: Any, what: str) -> str:
     if not isinstance(value, str) or not _COLOR.match(value.strip()):
-        raise ConfigError(f"{what} must be a hex colour such as \"#FFFFFF\" (got {value!r}).")
+        raise ConfigError("render.not_color", what=what, value=value)
     return value.strip()
 
 
 def _alignment(value: Any, what: str) -> str:
     if not isinstance(value, str) or value.upper() not in ALIGNMENTS:
-        raise ConfigError(f"{what} must be one of {', '.join(ALIGNMENTS)} (got {value!r}).")
+        raise ConfigError("render.not_alignment", what=what, choices=", ".join(ALIGNMENTS), value=value)
     return value.upper()
 
 
@@ -262,7 +278,7 @@ def _page_size(value: Any, what: str) -> tuple[float, float]:
             parts = None
     if (not isinstance(parts, (list, tuple)) or len(parts) != 2
             or any(isinstance(p, bool) or not isinstance(p, (int, float)) or p <= 0 for p in parts)):
-        raise ConfigError(f"{what} must be \"width,height\" in points, such as \"595,842\" (got {value!r}).")
+        raise ConfigError("render.not_page_size", what=what, value=value)
     return (float(parts[0]), float(parts[1]))
 
 

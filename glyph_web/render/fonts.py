@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from glyph_web.errors import RenderError
+from glyph_web.errors import Message, RenderError
 from glyph_web.render.config import RenderConfig, has_cjk
 
 # The project's font folder (fetched training fonts and shipped fallbacks).
@@ -40,7 +40,7 @@ class ResolvedFont:
     path: Path
     index: int  # face in a .ttc collection
     requested: str  # the config's font-path
-    warnings: tuple[str, ...] = field(default=(), compare=False)
+    warnings: tuple[str, ...] = field(default=(), compare=False)  # Messages
 
     @property
     def is_fallback(self) -> bool:
@@ -76,13 +76,11 @@ def resolve_font(config: RenderConfig, text: str = "", fonts_dir: Path | None = 
     wants_zh = has_cjk(text) or name == "SourceHanSansHWSC-VF.ttf"
     fallback = fonts_dir / (FALLBACK_ZH if wants_zh else FALLBACK_EN)
     if not fallback.is_file():
-        raise RenderError(
-            f"Font {name} was not found (looked in {', '.join(str(p.parent) for p in looked)}) and the "
-            f"fallback {fallback} is missing too: run `python scripts/fetch_fonts.py` or restore fonts/.")
-    hint = ("run `python scripts/fetch_fonts.py` to install Glyph's training fonts"
-            if name in TRAINING_FONTS else "point font-path at an existing .ttf or .ttc file")
-    warning = (f"Font {name} was not found; pages are set in {fallback.name} instead. Glyph was trained on "
-               f"{'Source Han Sans' if wants_zh else 'Verdana'}, so answers may be less accurate: {hint}.")
+        raise RenderError("render.font_missing", name=name, folders=", ".join(str(p.parent) for p in looked),
+                          fallback=fallback)
+    # the hint: fetch the training fonts, or (a font of the config's own) point font-path at one that exists
+    warning = Message("render.font_fallback_fetch" if name in TRAINING_FONTS else "render.font_fallback_path",
+                      name=name, fallback=fallback.name, trained="Source Han Sans" if wants_zh else "Verdana")
     return ResolvedFont(path=fallback.resolve(), index=0, requested=config.font_path, warnings=(warning,))
 
 
@@ -109,9 +107,7 @@ def load_ttfont(font: ResolvedFont):
         try:
             ttfont = TTFont(f"glyph-{digest}", str(font.path), subfontIndex=font.index)
         except (TTFError, OSError, ValueError, KeyError, IndexError, AssertionError) as exc:
-            raise RenderError(
-                f"Font {font.path.name} cannot be used ({exc}). Use a TrueType font (.ttf) or collection "
-                f"(.ttc) with TrueType outlines; OpenType/CFF fonts (.otf) are not supported.") from None
+            raise RenderError("render.font_unusable", name=font.path.name, error=str(exc)) from None
         pdfmetrics.registerFont(ttfont)
         _loaded[key] = ttfont
         return ttfont

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from glyph_web.contracts import MAX_CHARS_PER_PAGE  # texts longer than max_pages x this are refused before layout
 from glyph_web.documents.model import Document, ImagePart
-from glyph_web.errors import ConfigError, PageLimitError, RenderError
+from glyph_web.errors import ConfigError, Message, PageLimitError, RenderError
 from glyph_web.render.config import RenderConfig
 from glyph_web.render.fonts import ResolvedFont, missing_characters, resolve_font
 from glyph_web.render.tokens import visual_tokens
@@ -45,7 +45,7 @@ def _engine(name: str) -> Engine:
         from glyph_web.render.reference import ReferenceEngine
 
         return ReferenceEngine()
-    raise ConfigError(f"Unknown render engine {name!r}: use one of {', '.join(ENGINE_NAMES)}.")
+    raise ConfigError("render.unknown_engine", name=name, choices=", ".join(ENGINE_NAMES))
 
 
 ENGINE_NAMES = ("fast", "reference")
@@ -151,9 +151,9 @@ def _prepare(text: str, config: RenderConfig | None, lang: str, engine: str, fon
              max_pages: int | None):
     """Checks and choices shared by every way of rendering a text: (config, font, warnings, engine)."""
     if not isinstance(text, str):
-        raise RenderError("Only text can be rendered.")
+        raise RenderError("render.not_a_text")
     if not text.strip():
-        raise RenderError("There is no text to render: the input is empty or only whitespace.")
+        raise RenderError("render.no_text")
     worker = _engine(engine)
     if max_pages is not None and len(text) > max_pages * MAX_CHARS_PER_PAGE:
         raise PageLimitError(-(-len(text) // MAX_CHARS_PER_PAGE), max_pages, estimated=True)  # at least this many
@@ -163,8 +163,7 @@ def _prepare(text: str, config: RenderConfig | None, lang: str, engine: str, fon
     missing = missing_characters(text, font)
     if missing:
         shown = " ".join(missing[:MAX_MISSING_SHOWN]) + (" ..." if len(missing) > MAX_MISSING_SHOWN else "")
-        warnings.append(f"{len(missing)} distinct characters are not in font {font.path.name} and show as "
-                        f"blank boxes: {shown}")
+        warnings.append(Message("render.missing_chars", count=len(missing), font=font.path.name, chars=shown))
     return config, font, warnings, worker
 
 
@@ -209,7 +208,7 @@ def render_document(doc: Document, config: RenderConfig | None = None, *, lang: 
             fallback = fallback or chunk.fallback
             warnings.extend(w for w in chunk.warnings if w not in warnings)
     if not images:
-        raise RenderError(f"{doc.name} has nothing to show: no text and no page images.")
+        raise RenderError("render.nothing_to_show", name=doc.name)
     if font is None:  # image pages only: report the font a text part would have used
         font = resolve_font(config, doc.text, fonts_dir)
     return RenderedPages(images=images, config=config, engine=engine, font=font, characters=doc.characters,

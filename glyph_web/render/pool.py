@@ -1,7 +1,8 @@
 """Forked processes that draw and write pages (for writer.py), started before the heavy imports.
 
 A worker reads jobs from a pipe (length-prefixed pickles of (index, path, job, config)), draws, crops and
-writes each page, and answers one line per page written, "index width height", or one "error ..." line.
+writes each page, and answers one line per page written, "index width height", or one error line: "message
+HEX" (a GlyphError's key and parameters, pickled, so the parent can say it in any language) or "error TEXT".
 `PagePool.start()` forks right away, while the process is small, so the workers import the drawing code
 (numpy, FreeType, the compiled blit) while the parent is still reading the document and laying it out.
 Only this module's own imports (the standard library) run before the fork.
@@ -18,6 +19,11 @@ import threading
 
 class PoolError(Exception):
     """A worker failed; the message is for a person."""
+
+    @property
+    def reason(self):
+        """What went wrong: a Message (said in any language) or a line of text."""
+        return self.args[0] if self.args else ""
 
 
 class _Worker:
@@ -56,6 +62,11 @@ class _Worker:
             self.buffer += chunk
         *lines, self.buffer = self.buffer.split(b"\n")
         for line in lines:
+            if line.startswith(b"message "):
+                from glyph_web.errors import Message
+
+                key, params = pickle.loads(bytes.fromhex(line[8:].decode()))
+                raise PoolError(Message(key, **params))
             if line.startswith(b"error "):
                 raise PoolError(line[6:].decode(errors="replace"))
             index, width, height = (int(v) for v in line.split())
@@ -109,9 +120,14 @@ def _worker_main(job_fd: int, ack_fd: int) -> None:
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it for the user
         from glyph_web.errors import GlyphError
 
-        text = str(exc) if isinstance(exc, GlyphError) else f"{type(exc).__name__}: {exc}"
+        line = "error " + (str(exc) if isinstance(exc, GlyphError) else f"{type(exc).__name__}: {exc}")
+        if isinstance(exc, GlyphError):
+            try:
+                line = "message " + pickle.dumps((exc.key, exc.params), protocol=pickle.HIGHEST_PROTOCOL).hex()
+            except Exception:  # noqa: BLE001 - a parameter that does not pickle: its English text then
+                pass
         try:
-            os.write(ack_fd, ("error " + text.replace("\n", " ") + "\n").encode())
+            os.write(ack_fd, (line.replace("\n", " ") + "\n").encode())
         except OSError:
             pass
         status = 1
@@ -175,7 +191,9 @@ class PagePool:
         while any(w.sent and not w.done for w in self.workers):
             self.wait(sizes)
         if any(w.sent for w in self.workers):
-            raise PoolError("a render worker stopped before writing its pages")
+            from glyph_web.errors import Message
+
+            raise PoolError(Message("render.worker_stopped"))
 
     def close(self, kill: bool = False) -> None:
         for worker in self.workers:

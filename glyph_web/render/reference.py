@@ -72,8 +72,8 @@ def build_pdf(text: str, config: RenderConfig, font: ResolvedFont) -> tuple[byte
     try:
         story = [Paragraph(markup, style) for markup in paragraph_markups(text, config.newline_markup)]
     except ValueError as exc:  # reportlab's markup parser: only a broken newline-markup can cause this
-        raise RenderError(f"The newline markup {config.newline_markup!r} is not valid reportlab markup "
-                          f"({_first_line(exc)}).") from None
+        raise RenderError("render.bad_newline_markup", markup=config.newline_markup,
+                          error=_first_line(exc)) from None
     background = colors.HexColor(config.page_bg_color)
 
     def paint_background(canvas, _doc):
@@ -89,8 +89,7 @@ def build_pdf(text: str, config: RenderConfig, font: ResolvedFont) -> tuple[byte
     try:
         doc.build(story, onFirstPage=paint_background, onLaterPages=paint_background)
     except LayoutError as exc:
-        raise RenderError(f"The text does not fit the page layout ({_first_line(exc)}); use a smaller "
-                          f"font-size, line-height or margins.") from None
+        raise RenderError("render.layout_error", error=_first_line(exc)) from None
     return buf.getvalue(), doc.page
 
 

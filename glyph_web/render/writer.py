@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from glyph_web.documents.model import Document, ImagePart
-from glyph_web.errors import PageLimitError, RenderError
+from glyph_web.errors import Message, PageLimitError, RenderError
 from glyph_web.render.config import RenderConfig
 from glyph_web.render.fonts import resolve_font
 from glyph_web.render.pages import RenderedPages, _done, _prepare, page_file, render_text
@@ -71,7 +71,7 @@ def write_document(doc: Document, out_dir: str | Path, config: RenderConfig | No
             for img in chunk.images:
                 pages.add_image(img)
         if not pages.count:
-            raise RenderError(f"{doc.name} has nothing to show: no text and no page images.")
+            raise RenderError("render.nothing_to_show", name=doc.name)
         sizes = pages.finish()
     except BaseException:
         pages.close(kill=True)  # stop drawing before the files go
@@ -194,7 +194,7 @@ class _Pages:
                 index, job = self.kept.pop(0)
                 self.pool.submit(worker, index, self.path(index), job, self.config)
         except PoolError as exc:
-            raise RenderError(f"Drawing the pages failed: {exc}") from None
+            raise RenderError("render.drawing_failed", error=exc.reason) from None
 
     def finish(self) -> list[tuple[int, int]]:
         """Every page written (by the workers, or here when there are none); their sizes in page order."""
@@ -208,7 +208,7 @@ class _Pages:
                 if self.kept:
                     self.pool.wait(self.sizes)
                     if all(w.done for w in self.pool.workers):
-                        raise PoolError("the render workers stopped")
+                        raise PoolError(Message("render.workers_stopped"))
             # a pool of its own was forked after this process loaded the drawing code: the layout is done,
             # so it draws too, from the front, while the workers take pages from the back as they run dry
             while self.kept:
@@ -222,10 +222,10 @@ class _Pages:
             if self.pool is not None:
                 self.pool.drain(self.sizes)
         except PoolError as exc:
-            raise RenderError(f"Drawing the pages failed: {exc}") from None
+            raise RenderError("render.drawing_failed", error=exc.reason) from None
         missing = [index + 1 for index in range(self.count) if index not in self.sizes]
         if missing:
-            raise RenderError(f"Drawing the pages failed: pages {missing[:5]} were not written.")
+            raise RenderError("render.pages_not_written", pages=missing[:5])
         return [self.sizes[index] for index in range(self.count)]
 
     def rollback(self, first: int) -> None:
@@ -234,7 +234,7 @@ class _Pages:
             if self.pool is not None:
                 self.pool.drain(self.sizes)
         except PoolError as exc:
-            raise RenderError(f"Drawing the pages failed: {exc}") from None
+            raise RenderError("render.drawing_failed", error=exc.reason) from None
         self.kept = [(index, job) for index, job in self.kept if index < first]
         for index in range(first, self.count):
             self.sizes.pop(index, None)

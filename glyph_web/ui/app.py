@@ -29,9 +29,9 @@ import gradio as gr
 from glyph_web.backends import Backend, GenerationSettings
 from glyph_web.backends.gate import Admission, Busy
 from glyph_web.chat import Conversation, Library, PreparedDocument, RenderOptions, Turn, stream_turn
-from glyph_web.errors import GlyphError
+from glyph_web.errors import GlyphError, say
 from glyph_web.settings import Settings
-from glyph_web.ui.text import DEFAULT_LANG, LANG_NAMES, LANGS, localize, pick_lang, t
+from glyph_web.ui.text import DEFAULT_LANG, LANG_NAMES, LANGS, pick_lang, t
 
 logger = logging.getLogger(__name__)
 
@@ -265,7 +265,7 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
             try:
                 prepared = library.prepare(paths, text, options, backend.count_tokens)
             except GlyphError as exc:
-                message = localize(code, str(exc))
+                message = say(exc, code)
                 gr.Warning(f"{t(code, 'doc_error')} {message}", title=t(code, "warning_title"))
                 return (conv, gr.update(), f"**{t(code, 'doc_error')}** {message}", gr.update(), gr.update(),
                         gr.update())
@@ -275,7 +275,7 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
                 return conv, gr.update(), t(code, "internal_error"), gr.update(), gr.update(), gr.update()
             progress(1.0, desc=t(code, "progress_done"))
             for warning in prepared.pages.warnings:
-                gr.Warning(localize(code, warning), title=t(code, "warning_title"))
+                gr.Warning(say(warning, code), title=t(code, "warning_title"))
             panel, plot = _compression(prepared, backend, code)
             return (Conversation(doc_id=prepared.id), _gallery(prepared, code), _stats_text(prepared, code),
                     [] if conv.turns else gr.update(), panel, plot)
@@ -347,7 +347,7 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
                 if turn is not None:
                     turn.status, turn.error = "error", t(code, "internal_error")
             if turn is not None and turn.status == "error":
-                gr.Warning(f"{t(code, 'error')} {localize(code, turn.error)}", title=t(code, "warning_title"))
+                gr.Warning(f"{t(code, 'error')} {say(turn.error, code)}", title=t(code, "warning_title"))
             yield _messages(conv, code), conv, "", _export(conv, prepared, code), _evidence(prepared, turn, code)
 
         ask_inputs = [question, conversation, max_tokens, temperature, assist, lang]
@@ -371,7 +371,7 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
         def _export(conv: Conversation, prepared: PreparedDocument | None, code: str = DEFAULT_LANG):
             path = exports / f"conversation-{id(conv)}.md"
             words = (lambda key, **values: t(code, key, **values))  # noqa: E731 - the session's language
-            path.write_text(conv.to_markdown(prepared, backend.state().model, words), encoding="utf-8")
+            path.write_text(conv.to_markdown(prepared, backend.state().model, words, code), encoding="utf-8")
             return gr.update(value=str(path), visible=True)
 
         # --- settings and status --------------------------------------------------------------------
@@ -537,9 +537,9 @@ def _status_text(backend: Backend, lang: str, state=None) -> str:
         return t(lang, "status_ready", model=name, device=state.device, precision=state.precision) + memory
     if state.status == "loading":
         pct = f" {state.progress:.0%}" if state.progress is not None else ""
-        return t(lang, "status_loading", model=name, step=state.detail or "", pct=pct)
+        return t(lang, "status_loading", model=name, step=say(state.detail or "", lang), pct=pct)
     if state.status == "failed":
-        return t(lang, "status_failed", model=name, reason=localize(lang, state.detail))
+        return t(lang, "status_failed", model=name, reason=say(state.detail, lang))
     return t(lang, "status_not_loaded", model=name)
 
 
@@ -557,6 +557,6 @@ def _messages(conv: Conversation, lang: str) -> list[dict]:
         if turn.status == "stopped":
             answer += f"\n\n*{t(lang, 'stopped')}*"
         if turn.status == "error":
-            answer += f"\n\n**{t(lang, 'error')}** {localize(lang, turn.error)}"
+            answer += f"\n\n**{t(lang, 'error')}** {say(turn.error, lang)}"
         out.append({"role": "assistant", "content": answer or "…"})
     return out
