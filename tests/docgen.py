@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import zipfile
 import zlib
 
 from PIL import Image, ImageDraw
@@ -65,3 +66,23 @@ def png_header_only(width: int, height: int) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
             + chunk(b"IEND", b""))
+
+
+def to_bytes(document) -> bytes:
+    """A python-docx Document as the bytes of its .docx."""
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def rezip(data: bytes, replace: dict[str, bytes | None]) -> bytes:
+    """The package with members replaced (None drops one)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename in replace:
+                if replace[info.filename] is not None:
+                    dst.writestr(info.filename, replace[info.filename])
+            else:
+                dst.writestr(info.filename, src.read(info.filename))
+    return out.getvalue()

@@ -10,7 +10,6 @@ import base64
 import json
 import io
 import re
-import socket
 import threading
 import time
 
@@ -22,57 +21,8 @@ from glyph_web.api.access import Admission, Credentials, RateLimiter, parse_auth
 from glyph_web.errors import ConfigError
 from glyph_web.settings import Settings
 
-from test_app import READY, FakeBackend, script
-
-DOC = "The harbour master logged 41 ships in March. The pilot boat Gull needed a new engine.\n" * 40
-
-
-def _data_url(data: bytes, kind: str) -> str:
-    return f"data:{kind};base64," + base64.b64encode(data).decode()
-
-
-def _file_part(text: str = DOC, name: str = "harbour.txt") -> dict:
-    return {"type": "file", "file": {"filename": name, "file_data": _data_url(text.encode(), "text/plain")}}
-
-
-def _ask(question: str = "How many ships were logged?", *parts) -> list[dict]:
-    return [{"role": "user", "content": [*(parts or [_file_part()]), {"type": "text", "text": question}]}]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _Server:
-    """create_app on uvicorn in a thread, on loopback."""
-
-    def __init__(self, settings: Settings, backend=None):
-        import uvicorn
-
-        from glyph_web.server import create_app
-
-        self.port = _free_port()
-        self.app, self.backend = create_app(settings, backend=backend)
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"the app did not get ready: {self.backend.state()}")
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
+from fakes import (READY, FakeBackend, Server as _Server, ask_messages as _ask, data_url as _data_url,
+                   file_part as _file_part, script)
 
 @pytest.fixture(scope="module")
 def tiny_server(tiny_dir, tmp_path_factory):
@@ -300,7 +250,9 @@ def test_a_full_queue_answers_429_at_once(tmp_path):
         threads = [threading.Thread(target=lambda: results.append(_post(client).status_code)) for _ in range(2)]
         for thread in threads:
             thread.start()
-        time.sleep(1.0)  # one answering, one waiting
+        deadline = time.monotonic() + 30
+        while "glyph_queue_waiting 1.0" not in client.get("/metrics").text:  # one answering, one waiting
+            assert time.monotonic() < deadline, "the second request never queued"
         started = time.perf_counter()
         third = _post(client)
         assert third.status_code == 429 and third.json()["error"]["code"] == "queue_full"

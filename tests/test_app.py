@@ -18,91 +18,17 @@ from dataclasses import asdict
 import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
-from glyph_web.backends import AnswerRequest, GenerationSettings, LocalBackend, ModelState
+from glyph_web.backends import GenerationSettings, LocalBackend, ModelState
 from glyph_web.chat import Conversation, Library, PreparedDocument, RenderOptions, Turn, stream_turn
-from glyph_web.errors import DocumentError, EngineError, GlyphError
 from glyph_web.contracts import StreamEvent, Usage
+from glyph_web.errors import DocumentError, EngineError, GlyphError
 
 from conftest import DEJAVU, MICROHEI, ROOT
+from fakes import READY, FakeBackend, script
 
-READY = ModelState(status="ready", model="fake/glyph", device="CPU", precision="fp32")
 QUICK = GenerationSettings(max_new_tokens=32, temperature=0)
 LETTER = ("Dear Ms Varga,\nthe lighthouse keeper logged 41 ships in March and 37 in April. "
           "The harbour will close for repairs on 3 May.\n") * 6
-
-
-# --- a backend without a model -----------------------------------------------------------------------------
-
-
-class FakeBackend:
-    """A Backend that streams scripted events, reports a settable state and records what it was asked.
-
-    `raise_after=N` raises `error` once N events have been yielded. When `stop` is set, the stream ends at the
-    next event with a "done" event whose finish_reason is "cancelled", as the real engine does.
-    """
-
-    name = "fake"
-
-    def __init__(self, events=(), *, raise_after: int | None = None, error: Exception | None = None,
-                 state: ModelState = READY):
-        self.events = list(events)
-        self.raise_after = raise_after
-        self.error = error or EngineError("engine.not_available", reason="fake failure")
-        self.model_state = state  # tests set it to move the fake between loading, ready and failed
-        self.requests: list[AnswerRequest] = []
-        self.generation: list[GenerationSettings] = []
-        self.cache_enabled = True
-        self.reloads: list[bool] = []
-        self.starts = 0
-
-    def state(self) -> ModelState:
-        return self.model_state
-
-    def start(self) -> None:
-        self.starts += 1
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def set_cache_enabled(self, enabled: bool) -> None:
-        self.cache_enabled = enabled
-
-    def reload(self, *, load_in_4bit: bool) -> None:
-        self.reloads.append(load_in_4bit)
-
-    def answer(self, request, settings, stop):
-        self.requests.append(request)
-        self.generation.append(settings)
-        return self._stream(list(self.events), stop)
-
-    def _stream(self, events, stop):
-        thinking = answer = ""
-        for number, event in enumerate(events):
-            if number == self.raise_after:
-                raise self.error
-            if stop.is_set():
-                raw = f"<think>{thinking}</think>{answer}" if thinking else answer
-                yield StreamEvent("done", usage=Usage(completion_tokens=number, finish_reason="cancelled"), raw=raw)
-                return
-            thinking += event.text if event.kind == "thinking" else ""
-            answer += event.text if event.kind == "text" else ""
-            yield event
-        if self.raise_after is not None and self.raise_after >= len(events):
-            raise self.error
-
-
-def script(answer: str, thinking: str = "", completion_tokens: int = 9) -> list[StreamEvent]:
-    """What a backend streams for one answer: word-sized deltas, then the done event with the raw text."""
-    events = [StreamEvent("thinking", word) for word in _deltas(thinking)]
-    events += [StreamEvent("text", word) for word in _deltas(answer)]
-    raw = f"<think>{thinking}</think><answer>{answer}</answer>" if thinking else answer
-    usage = Usage(prompt_tokens=120, visual_tokens=100, completion_tokens=completion_tokens, ttft_s=0.1,
-                  total_s=0.5)
-    return events + [StreamEvent("done", usage=usage, raw=raw)]
-
-
-def _deltas(text: str) -> list[str]:
-    return [word + " " for word in text.split(" ")[:-1]] + [text.split(" ")[-1]] if text else []
 
 
 def ask(backend, prepared, conversation, question, stop=None) -> tuple[Turn, list[str]]:

@@ -27,7 +27,7 @@ from glyph_web.render.cache import MB, PageCache, pages_bytes
 from glyph_web.settings import Settings
 
 import docgen
-from test_app import READY, FakeBackend, script
+from fakes import READY, FakeBackend, script
 
 QUESTION = {"type": "text", "text": "What is on these pages?"}
 

@@ -294,7 +294,7 @@ def test_ask_answers_through_another_glyph_web_with_the_openai_backend(tmp_path,
     import httpx
 
     from glyph_web.settings import Settings
-    from test_api import _Server
+    from fakes import Server as _Server
 
     server = _Server(Settings(model=str(tiny_dir), log_dir=str(tmp_path / "logs"), rate_limit=0, max_new_tokens=8))
     try:

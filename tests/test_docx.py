@@ -21,6 +21,7 @@ from docx.oxml.ns import nsdecls, qn
 from PIL import Image
 
 from conftest import ROOT
+from docgen import rezip, to_bytes  # noqa: E402
 from glyph_web.documents.docx import load_docx
 from glyph_web.documents.model import MB, Limits, TextPart, digest
 from glyph_web.errors import DocumentError
@@ -29,27 +30,10 @@ DAMAGED = ("{} could not be read as a Word document: it may be damaged. Open it 
            "export it as PDF.")
 
 
-def to_bytes(document) -> bytes:
-    buf = io.BytesIO()
-    document.save(buf)
-    return buf.getvalue()
-
-
 def text_of(document, limits: Limits = Limits()) -> str:
     return load_docx(to_bytes(document), "notes.docx", limits).text
 
 
-def rezip(data: bytes, replace: dict[str, bytes | None]) -> bytes:
-    """The package with members replaced (None drops one)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            if info.filename in replace:
-                if replace[info.filename] is not None:
-                    dst.writestr(info.filename, replace[info.filename])
-            else:
-                dst.writestr(info.filename, src.read(info.filename))
-    return out.getvalue()
 
 
 # --- lists: numbering definitions added through python-docx's oxml layer -----------------------------------------

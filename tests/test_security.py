@@ -23,8 +23,8 @@ import pytest
 from glyph_web.settings import Settings
 from glyph_web.contracts import StreamEvent, Usage
 
-from test_api import _Server, _ask, _file_part
-from test_app import READY, FakeBackend, script
+from fakes import Server as _Server, ask_messages as _ask, file_part as _file_part
+from fakes import READY, FakeBackend, script
 
 KEY = "key-123"
 USERS = {"ann": "ann-pw-1", "root": "root-pw-2"}
@@ -329,7 +329,7 @@ def test_twelve_concurrent_fresh_documents_all_succeed(live):
 def test_a_server_stopped_with_sigterm_removes_its_export_folder(tiny_dir, tmp_path):
     import signal
 
-    from test_api import _free_port
+    from fakes import free_port as _free_port
 
     port = _free_port()
     env = {**os.environ, "TMPDIR": str(tmp_path)}

@@ -109,7 +109,7 @@ def _refusals() -> list:
     from glyph_web.documents import load_bytes
     from glyph_web.documents.model import Limits
     from glyph_web.errors import GlyphError
-    from test_docx import rezip, to_bytes
+    from docgen import rezip, to_bytes
 
     strip = io.BytesIO()
     Image.new("RGB", (4000, 10)).save(strip, "PNG")
@@ -145,7 +145,7 @@ def _more_refusals_and_notes() -> list:
     from glyph_web.documents.model import Document, Limits, TextPart
     from glyph_web.errors import GlyphError
     from glyph_web.render import render_document
-    from test_docx import to_bytes
+    from docgen import to_bytes
 
     def refusal(make) -> GlyphError:
         with pytest.raises(GlyphError) as caught:
