@@ -26,6 +26,9 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from load_test import _wait_ready  # noqa: E402 - the same readiness wait as the load test
 KEY = "attack-check-key"
 USERS = {"ann": "ann-password-1", "root": "root-password-2"}
 
@@ -45,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     url = f"http://127.0.0.1:{port}"
     report: dict = {}
     try:
-        _wait_ready(url, server)
+        _wait_ready(url, time.time() + 300, server)
         rss = lambda: _rss_mb(server.pid)  # noqa: E731
         report["rss_mb_at_start"] = rss()
         report["file_by_path"] = _file_by_path(url, work)
@@ -228,20 +231,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _wait_ready(url: str, server: subprocess.Popen, timeout_s: float = 300) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"attack_check: error: the server exited with {server.returncode}")
-        try:
-            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("attack_check: error: the server did not get ready")
 
 
 if __name__ == "__main__":

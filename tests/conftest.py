@@ -107,3 +107,14 @@ def _no_glyph_environment(monkeypatch):
 
     for name in [n for n in os.environ if n.startswith("GLYPH_")]:
         monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    """A temp folder of the test's own as tempfile's default, to see what a step leaves behind."""
+    import tempfile
+
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import gc
 import io
-import tempfile
 import time
 from types import SimpleNamespace
 
@@ -134,12 +133,6 @@ def counted(monkeypatch):
     return calls
 
 
-@pytest.fixture
-def private_tmp(tmp_path, monkeypatch):
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 # --- the API: pictures, sizes and pixels before decoding -------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import tempfile
 import zipfile
 
 import pytest
@@ -292,12 +291,6 @@ def test_files_on_disk(tmp_path):
 # --- nothing left behind ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def private_tmp(tmp_path, monkeypatch):
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def test_no_temporary_files_after_reading_scans(private_tmp):
