@@ -172,7 +172,8 @@ def test_a_worker_failure_is_a_render_error_and_leaves_nothing(tmp_path):
     setup = ("def broken(job, path, config):\n"
              "    path.write_bytes(b'half a page')\n"
              "    raise ValueError('the disk is on fire')\n"
-             "writer.draw_page = broken  # the workers fork after this, so they break too")
+             "from glyph_web.render import draw\n"
+             "draw.draw_page = broken  # the workers fork after this, so they break too")
     body = ("try:\n"
             "        writer.write_document(from_text(_long_text(3), 'a.txt'), Path('out'), _config(), pool=pool)\n"
             "    except Exception as exc:\n"

@@ -103,7 +103,7 @@ def _worker_main(job_fd: int, ack_fd: int) -> None:
         for name in ("fast", "fast_raster", "crop", "png"):  # load the drawing code while the parent works
             importlib.import_module(f"glyph_web.render.{name}")
         from glyph_web.render import native
-        from glyph_web.render.writer import draw_page
+        from glyph_web.render.draw import draw_page
 
         native.blit()
         with os.fdopen(job_fd, "rb") as jobs:

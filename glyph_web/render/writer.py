@@ -21,6 +21,7 @@ from glyph_web.errors import Message, PageLimitError, RenderError
 from glyph_web.render.config import RenderConfig
 from glyph_web.render.fonts import resolve_font
 from glyph_web.render.pages import RenderedPages, _done, _prepare, page_file, render_text
+from glyph_web.render.draw import draw_page
 from glyph_web.render.pool import PagePool, PoolError
 
 logger = logging.getLogger(__name__)
@@ -109,24 +110,6 @@ def _stream_text(pages: _Pages, worker, text: str, config: RenderConfig, font, l
         raise PageLimitError(first + made, max_pages)
     pages.add_plan(pending, True, font)
     return True
-
-
-def draw_page(job: tuple, path: Path, config: RenderConfig) -> tuple[int, int]:
-    """Draw, crop and write one page: ("plan", layout, is_last, font) or ("image", PIL image); its size."""
-    import numpy as np
-
-    from glyph_web.render.png import write_png
-
-    if job[0] == "plan":
-        from glyph_web.render.crop import finish_array
-        from glyph_web.render.fast import FastEngine
-
-        _, layout, is_last, font = job
-        pixels = finish_array(FastEngine.draw(layout, config, font), config, is_last)
-    else:
-        pixels = np.asarray(job[1].convert("RGB"))
-    write_png(pixels, path)
-    return pixels.shape[1], pixels.shape[0]
 
 
 class _Pages:
