@@ -233,10 +233,9 @@ def _serve_shared(settings: Settings, log_path: Path) -> int:
     page only: the /v1 API and /metrics are served by the normal path)."""
     from fastapi.routing import APIRoute
 
+    from glyph_web.backends import make_backend
     from glyph_web.chat import Library
     from glyph_web.ui.app import build_ui
-
-    from glyph_web.backends import make_backend
 
     backend = make_backend(settings)
     demo = build_ui(backend, settings, Library(settings.limits(), cache_mb=settings.cache_mb))

@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from glyph_web.api.access import Admission, Credentials, FailureThrottle, RateLimiter
-from glyph_web.api.protocol import (MB, ApiError, Part, StreamOptions, api_error, chat_request, part_bytes,
-                                    part_data)
+from glyph_web.api.protocol import MB, ApiError, Part, StreamOptions, api_error, chat_request, part_bytes, part_data
 from glyph_web.chat import Library, RenderOptions, build_request
 from glyph_web.contracts import AnswerRequest, GenerationSettings
 from glyph_web.errors import GlyphError, Message

@@ -10,8 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Iterator, Protocol
 
-from glyph_web.contracts import AnswerRequest, GenerationSettings, ModelState
-from glyph_web.contracts import StreamEvent
+from glyph_web.contracts import AnswerRequest, GenerationSettings, ModelState, StreamEvent
 
 __all__ = ["AnswerRequest", "Backend", "GenerationSettings", "LocalBackend", "ModelState", "make_backend",
            "model_manager", "wait_ready"]

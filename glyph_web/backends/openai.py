@@ -21,9 +21,8 @@ from typing import Iterator
 
 import httpx
 
-from glyph_web.contracts import AnswerRequest, GenerationSettings, ModelState
+from glyph_web.contracts import AnswerRequest, GenerationSettings, ModelState, StreamEvent, Usage
 from glyph_web.errors import EngineError, Message
-from glyph_web.contracts import StreamEvent, Usage
 from glyph_web.stream import ThinkSplitter, history_turns
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import logging
 import zipfile
 from pathlib import Path, PurePath
 
-from glyph_web.documents.model import Document, ImagePart, Limits, Part, TextPart, MB
+from glyph_web.documents.model import MB, Document, ImagePart, Limits, Part, TextPart
 from glyph_web.errors import DocumentError, Message, TooLargeError
 
 __all__ = ["Document", "DocumentError", "ImagePart", "Limits", "TextPart", "combine", "from_text", "image_pages",

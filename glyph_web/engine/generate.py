@@ -26,12 +26,11 @@ from typing import Callable, Iterator
 
 import torch
 
+from glyph_web.contracts import AnswerRequest, GenerationSettings, StreamEvent, Usage
 from glyph_web.engine.kvcache import CacheEntry, PrefixCache
-from glyph_web.contracts import AnswerRequest, GenerationSettings
 from glyph_web.engine.prompt import PromptBuilder
 from glyph_web.engine.worker import DecodeThread
 from glyph_web.errors import ContextTooLongError, EngineError, Message
-from glyph_web.contracts import StreamEvent, Usage
 from glyph_web.stream import ThinkSplitter
 
 logger = logging.getLogger(__name__)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from glyph_web.errors import PageLimitError
 from glyph_web.render.config import NEWLINE_MARKUPS, RenderConfig
 from glyph_web.render.fonts import ResolvedFont, load_ttfont
+
 if TYPE_CHECKING:
     from PIL import Image
 

@@ -19,9 +19,9 @@ from pathlib import Path
 from glyph_web.documents.model import Document, ImagePart
 from glyph_web.errors import Message, PageLimitError, RenderError
 from glyph_web.render.config import RenderConfig
+from glyph_web.render.draw import draw_page
 from glyph_web.render.fonts import resolve_font
 from glyph_web.render.pages import RenderedPages, _done, _prepare, page_file, render_text
-from glyph_web.render.draw import draw_page
 from glyph_web.render.pool import PagePool, PoolError
 
 logger = logging.getLogger(__name__)
