@@ -535,7 +535,7 @@ def test_switching_the_cache_off_while_the_model_loads_is_kept(tiny_dir):
 
 
 def test_the_evidence_of_an_answer_is_the_page_it_stands_on_highlighted(library, options):
-    from glyph_web.ui.app import _evidence
+    from glyph_web.ui.handlers import _evidence
 
     filler = "\n".join(f"Entry {n}: the tide table for berth {n} was checked and signed." for n in range(700))
     text = filler + "\nThe relief pilot Marta Okonkwo boarded the Aurora at 04:40 in fog.\n" + filler.replace(
@@ -570,7 +570,7 @@ def test_the_page_says_the_model_state_and_the_errors_in_its_language(prepared):
     import re
 
     from glyph_web.errors import Message
-    from glyph_web.ui.app import _messages, _status_text
+    from glyph_web.ui.handlers import _messages, _status_text
     from glyph_web.ui.text import t
 
     cjk = re.compile("[\u4e00-\u9fff]")

@@ -87,7 +87,7 @@ def test_a_server_path_as_a_file_input_renders_nothing(live, tmp_path):
 def test_the_handler_itself_refuses_paths_outside_the_upload_folder(tmp_path):
     from gradio.utils import get_upload_folder
 
-    from glyph_web.ui.app import NotUploaded, uploaded_paths
+    from glyph_web.ui.handlers import NotUploaded, uploaded_paths
 
     root = Path(get_upload_folder())
     root.mkdir(parents=True, exist_ok=True)
