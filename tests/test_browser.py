@@ -111,25 +111,19 @@ def test_upload_ask_stream_stop_and_ask_again(app_url, browser, tmp_path):
     page.click("#send")
     _wait_text(page, "#chat", "~")  # the tiny model's tokens read " ~123"
     first = len(_answer_text(page))
-    assert first > 0
-    # the answer grows token by token: wait for more text than was there, not for a time
-    page.wait_for_function(f"() => document.querySelector('#chat').innerText.length > {first + 20}",
-                           timeout=60_000)
+    time.sleep(1.0)
+    second = len(_answer_text(page))
+    assert second > first > 0, "the answer should arrive token by token"
     page.click("#stop")
     _wait_text(page, "#chat", "(stopped)")
-    stopped = _answer_text(page)  # "(stopped)" is written after the last token: the answer is final
+    stopped_at = len(_answer_text(page))
+    time.sleep(0.5)
+    assert len(_answer_text(page)) == stopped_at  # nothing arrives after Stop
 
-    # ask again: a second answer streams in the same conversation. Gradio drops a click on Send while the
-    # previous event is still finishing ("(stopped)" shows with its last update, just before the event ends),
-    # so send again, as a person would, until the question shows
+    # ask again: a second answer streams in the same conversation
     page.fill("#question textarea", "How many ships?")
-    for attempt in range(6):
-        page.click("#send")
-        try:
-            _wait_text(page, "#chat", "How many ships?", timeout=5_000)
-            break
-        except Exception:  # playwright's TimeoutError: the click was dropped
-            assert attempt < 5, "Send never took the second question"
+    page.click("#send")
+    _wait_text(page, "#chat", "How many ships?")
     # the second answer depends on where the first was stopped, so it may be short: wait for any of it
     after = "(document.querySelector('#chat').innerText.split('How many ships?')[1] || '')"
     page.wait_for_function(f"() => {after}.replace('Waiting for the model…', '').replace('…', '').trim().length > 0",
@@ -137,7 +131,6 @@ def test_upload_ask_stream_stop_and_ask_again(app_url, browser, tmp_path):
     page.click("#stop")
     page.wait_for_function(f"() => !{after}.includes('Waiting for the model')", timeout=30_000)
     assert page.locator("#download").is_visible()
-    assert stopped.strip() in page.inner_text("#chat")  # the stopped answer is as it was: nothing came after Stop
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "app.png"), full_page=True)
