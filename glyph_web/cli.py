@@ -217,14 +217,7 @@ def _render_inputs(args: argparse.Namespace, settings: Settings):
     if settings.render_config and args.lang:
         raise GlyphError("cli.config_and_lang")
     doc = combine(_load_documents(args.inputs, settings, args.password))
-    if settings.render_config:
-        config = RenderConfig.from_file(settings.render_config)
-    else:
-        config = RenderConfig.for_text(doc.text, settings.lang)
-    if settings.dpi is not None:
-        config = config.replace(dpi=settings.dpi)
-    if settings.newline is not None:
-        config = config.replace(newline=settings.newline)
+    config = RenderConfig.for_options(doc.text, settings.render_options())
     fonts_dir = Path(settings.fonts_dir) if settings.fonts_dir else None
     return doc, config, fonts_dir
 

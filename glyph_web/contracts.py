@@ -5,7 +5,9 @@
 - ModelState: what the model (local or remote) is doing, for status lines and /readyz;
 - StreamEvent and Usage: what a backend yields while it answers, consumed by the page, the API and the CLI.
 
-- Limits: what one upload may cost (the documents stage enforces it; settings and front doors set it).
+- Limits: what one upload may cost (the documents stage enforces it; settings and front doors set it);
+- RenderOptions: how documents become pages (settings make them, the render stage reads them);
+- PageLayout: what the fast renderer draws on a page (render -> chat's evidence and compression).
 
 Stages import these from here, never from the stage that happens to produce them.
 """
@@ -40,6 +42,20 @@ class Limits:
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * MB)
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How documents become pages: made from the settings in one place (Settings.render_options), the page's
+    DPI and newline controls overriding theirs; RenderConfig.for_options turns them into a page layout."""
+
+    dpi: float | None = None  # None: the config's own
+    newline: str | None = None  # "br" or "marker"; None: the config's own
+    lang: str = "auto"  # the preset: en, zh, or auto (by the text)
+    config_path: str | None = None  # an official-format config file instead of the preset for lang
+    engine: str = "fast"
+    fonts_dir: str | None = None
+    max_pages: int = Limits.max_pages
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import os
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Mapping
 
-from glyph_web.contracts import GenerationSettings, Limits
+from glyph_web.contracts import GenerationSettings, Limits, RenderOptions
 from glyph_web.errors import ConfigError
 
 ENV_PREFIX = "GLYPH_"
@@ -128,6 +128,12 @@ class Settings:
         """The GenerationSettings of these settings."""
         return GenerationSettings(max_new_tokens=self.max_new_tokens, temperature=self.temperature,
                                   top_p=self.top_p, repetition_penalty=self.repetition_penalty)
+
+    def render_options(self, dpi: float | None = None, newline: str | None = None) -> RenderOptions:
+        """How these settings render documents; the page's DPI and newline controls override theirs."""
+        return RenderOptions(dpi=self.dpi if dpi is None else dpi, newline=newline or self.newline, lang=self.lang,
+                             config_path=self.render_config, engine=self.engine, fonts_dir=self.fonts_dir,
+                             max_pages=self.max_pages)
 
     def limits(self) -> Limits:
         """The documents stage's Limits from these settings."""

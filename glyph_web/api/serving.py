@@ -57,9 +57,7 @@ class Service:
         return self.backend.state().model or self.settings.model
 
     def options(self) -> RenderOptions:
-        s = self.settings
-        return RenderOptions(dpi=s.dpi or 72, newline=s.newline or "br", lang=s.lang, config_path=s.render_config,
-                             engine=s.engine, fonts_dir=s.fonts_dir, max_pages=s.max_pages)
+        return self.settings.render_options()
 
 
 @dataclass

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from glyph_web.contracts import RenderOptions
 from glyph_web.documents import Document, Limits, combine, from_text, load_paths
 from glyph_web.errors import GlyphError
 from glyph_web.render import RenderConfig, RenderedPages, render_document
@@ -25,19 +26,6 @@ logger = logging.getLogger(__name__)
 # Page images kept between requests, uncompressed (--cache-mb): half for prepared documents, half for the page
 # cache. Pages the two share (the usual case) are counted by both, so the real total is often less.
 DEFAULT_CACHE_MB = 2048
-
-
-@dataclass(frozen=True)
-class RenderOptions:
-    """How uploads become pages (the UI's settings panel)."""
-
-    dpi: float = 72
-    newline: str = "br"  # "br" or "marker"
-    lang: str = "auto"
-    config_path: str | None = None  # an official-format config file instead of the preset for lang
-    engine: str = "fast"
-    fonts_dir: str | None = None
-    max_pages: int = Limits.max_pages
 
 
 @dataclass
@@ -148,9 +136,7 @@ class Library:
         (unless `keep` is False: the API asks once and never comes back for it; its pages still go through the
         page cache)."""
         doc = combine(docs)
-        base = (RenderConfig.from_file(options.config_path) if options.config_path
-                else RenderConfig.for_text(doc.text, options.lang))
-        config = base.replace(dpi=options.dpi, newline=options.newline)
+        config = RenderConfig.for_options(doc.text, options)
         fonts_dir = Path(options.fonts_dir) if options.fonts_dir else None
         # The font actually used is part of the pixels: a training font fetched while the app runs must not
         # meet pages (or a KV cache) made with the fallback.

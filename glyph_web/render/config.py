@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from glyph_web.contracts import RenderOptions
 from glyph_web.errors import ConfigError, Message
 
 logger = logging.getLogger(__name__)
@@ -141,6 +142,15 @@ class RenderConfig:
         if lang == "auto":
             lang = "zh" if has_cjk(text) else "en"
         return cls.preset(lang)
+
+    @classmethod
+    def for_options(cls, text: str, options: RenderOptions) -> RenderConfig:
+        """The layout RenderOptions ask for: their config file or the preset for their language, with their DPI
+        and newline style where they set one."""
+        config = cls.from_file(options.config_path) if options.config_path else cls.for_text(text, options.lang)
+        changes = {name: value for name, value in (("dpi", options.dpi), ("newline", options.newline))
+                   if value is not None}
+        return config.replace(**changes) if changes else config
 
     # --- changing and writing ---------------------------------------------------------------------------
 

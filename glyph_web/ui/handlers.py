@@ -23,9 +23,11 @@ import gradio as gr
 
 from glyph_web.backends import Backend, GenerationSettings
 from glyph_web.backends.gate import Admission, Busy
-from glyph_web.chat import Conversation, Library, PreparedDocument, RenderOptions, Turn, stream_turn
+from glyph_web.chat import Conversation, Library, PreparedDocument, Turn, stream_turn
 from glyph_web.errors import GlyphError, say
 from glyph_web.settings import Settings
+from glyph_web.ui.figures import compression_panel, stats_text
+from glyph_web.ui.gallery import gallery
 from glyph_web.ui.text import DEFAULT_LANG, LANGS, t
 
 logger = logging.getLogger(__name__)
@@ -145,8 +147,8 @@ class PageHandlers:
             "uploads": gr.update(label=tr("upload_label")),
             "pasted": gr.update(label=tr("paste_label"), placeholder=tr("paste_placeholder")),
             "render": gr.update(value=tr("render_button")),
-            "stats": _stats_text(prepared, code) if prepared else tr("no_document"),
-            "pages": gr.update(label=tr("pages_label"), value=_gallery(prepared, code) if prepared else None),
+            "stats": stats_text(prepared, code) if prepared else tr("no_document"),
+            "pages": gr.update(label=tr("pages_label"), value=gallery(prepared, code) if prepared else None),
             "chat": gr.update(label=tr("chat_label"), placeholder=tr("chat_placeholder"),
                               value=_messages(conv, code)),
             "question": gr.update(label=tr("question_label"), placeholder=tr("question_placeholder")),
@@ -172,7 +174,7 @@ class PageHandlers:
         }
         for ex in self.examples:
             updates[example_name(ex)] = gr.update(value=ex["title"][code])
-        panel, plot = _compression(prepared, self.backend, code) if prepared else (gr.update(), gr.update())
+        panel, plot = compression_panel(prepared, self.backend, code) if prepared else (gr.update(), gr.update())
         updates.update(compression_text=panel, compression_plot=plot)
         return updates
 
@@ -196,10 +198,7 @@ class PageHandlers:
         if not paths and not (text or "").strip():
             return conv, gr.update(), t(code, "no_document"), gr.update(), gr.update(), gr.update()
         progress(0.1, desc=t(code, "progress_reading"))
-        options = RenderOptions(dpi=float(dpi_value), newline=newline_value, lang=settings.lang,
-                                config_path=settings.render_config,
-                                engine=settings.engine, fonts_dir=settings.fonts_dir,
-                                max_pages=settings.max_pages)
+        options = settings.render_options(dpi=float(dpi_value), newline=newline_value)
         try:
             prepared = self.library.prepare(paths, text, options, self.backend.count_tokens)
         except GlyphError as exc:
@@ -214,8 +213,8 @@ class PageHandlers:
         progress(1.0, desc=t(code, "progress_done"))
         for warning in prepared.pages.warnings:
             gr.Warning(say(warning, code), title=t(code, "warning_title"))
-        panel, plot = _compression(prepared, self.backend, code)
-        return (Conversation(doc_id=prepared.id), _gallery(prepared, code), _stats_text(prepared, code),
+        panel, plot = compression_panel(prepared, self.backend, code)
+        return (Conversation(doc_id=prepared.id), gallery(prepared, code), stats_text(prepared, code),
                 [] if conv.turns else gr.update(), panel, plot)
 
     def load_example(self, example: dict, dpi_value, newline_value, conv: Conversation, code: str):
@@ -376,52 +375,6 @@ def _header(lang: str) -> str:
 
 def _newline_choices(lang: str) -> list[tuple[str, str]]:
     return [(t(lang, "newline_br"), "br"), (t(lang, "newline_marker"), "marker")]
-
-
-def _gallery(prepared: PreparedDocument, lang: str) -> list:
-    return [(img, t(lang, "page_caption", n=n)) for n, img in enumerate(prepared.pages.images, 1)]
-
-
-def _stats_text(prepared: PreparedDocument, lang: str) -> str:
-    s = prepared.summary()
-    parts = [t(lang, "stats", name=s["name"], pages=s["pages"], chars=s["characters"], visual=s["visual_tokens"],
-               dpi=f"{s['dpi']:g}")]
-    if s["text_tokens"]:
-        parts.append(t(lang, "stats_compression", text=s["text_tokens"], ratio=s["compression"]))
-    else:
-        parts.append(t(lang, "stats_no_tokenizer"))
-    return "  \n".join(parts)
-
-
-def _compression(prepared: PreparedDocument, backend: Backend, lang: str):
-    """The compression panel: a table per page and in total, the KV-cache comparison, and the chart's data."""
-    import pandas as pd
-
-    from glyph_web.chat.compression import compression, human_bytes, kv_bytes
-
-    c = compression(prepared.pages.page_texts, prepared.pages.visual_tokens, backend.count_tokens)
-    dash = "–"
-    lines = [f"| {t(lang, 'compression_table_page')} | {t(lang, 'compression_table_chars')} | "
-             f"{t(lang, 'compression_table_text')} | {t(lang, 'compression_table_visual')} |", "|---:|---:|---:|---:|"]
-    for row in c.rows:
-        lines.append(f"| {row.page} | {dash if row.characters is None else f'{row.characters:,}'} | "
-                     f"{dash if row.text_tokens is None else f'{row.text_tokens:,}'} | {row.visual_tokens:,} |")
-    lines.append(f"| **{t(lang, 'compression_total')}** | **{c.characters:,}** | **{c.text_tokens:,}** | "
-                 f"**{c.visual_tokens:,}** |")
-    parts = ["\n".join(lines)]
-    if c.estimated:
-        parts.append(t(lang, "compression_estimate"))
-    geometry = getattr(backend, "kv_geometry", lambda: None)()
-    if geometry and c.text_tokens:
-        parts.append(t(lang, "compression_kv", text_gb=human_bytes(kv_bytes(c.text_tokens, geometry)),
-                       visual_gb=human_bytes(kv_bytes(c.visual_tokens, geometry)), **geometry))
-    else:
-        parts.append(t(lang, "compression_kv_unknown"))
-    text_kind, visual_kind = t(lang, "compression_table_text"), t(lang, "compression_table_visual")
-    data = pd.DataFrame(
-        [{"page": str(r.page), "kind": text_kind, "tokens": r.text_tokens or 0} for r in c.rows]
-        + [{"page": str(r.page), "kind": visual_kind, "tokens": r.visual_tokens} for r in c.rows])
-    return "\n\n".join(parts), data
 
 
 def _status_text(backend: Backend, lang: str, state=None) -> str:
