@@ -15,7 +15,7 @@ Stages import these from here, never from the stage that happens to produce them
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # page images; Pillow is imported by the stages that make them
     from PIL import Image
@@ -56,6 +56,35 @@ class RenderOptions:
     engine: str = "fast"
     fonts_dir: str | None = None
     max_pages: int = Limits.max_pages
+
+
+Colour = tuple[float, float, float]  # r, g, b in 0..1, as reportlab writes them
+
+
+@dataclass(slots=True)
+class LayoutPiece:
+    """One drawn paragraph piece of a page layout, as reportlab draws it: the `cm` origin and the size in points
+    (from the page's bottom left), the background colour, and the lines as (line index, word spacing Tw, runs),
+    each run a (colour, text) pair."""
+
+    origin: tuple[float, float]
+    size: tuple[float, float]
+    bg: Colour
+    lines: list[tuple[int, float, list[tuple[Colour, str]]]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class PageLayout:
+    """What the fast renderer draws on one page: made by render/fast_layout.py, drawn by render/fast.py, and read
+    again by the evidence (chat) to find where the answer's words stand on the page."""
+
+    page_bg: Colour
+    pieces: list[LayoutPiece] = field(default_factory=list)
+    font: Any = None  # the ResolvedFont it was set in, once rendered (render/fonts.py)
+
+    def text(self) -> str:
+        """The text the page draws, a line per line (nbsp as drawn: a space)."""
+        return "\n".join("".join(text for _, text in runs) for piece in self.pieces for _, _, runs in piece.lines)
 
 
 @dataclass(frozen=True)

@@ -62,8 +62,8 @@ class PreparedDocument:
             from glyph_web.render.textmap import page_text
 
             layouts = self.pages.layouts or [None] * len(self.pages.images)
-            self._page_maps = [page_text(entry[0], self.pages.config, entry[1]) if entry is not None else None
-                               for entry in layouts]
+            self._page_maps = [page_text(layout, self.pages.config, layout.font) if layout is not None else None
+                               for layout in layouts]
         return self._page_maps
 
     def question_for_model(self, question: str) -> str:

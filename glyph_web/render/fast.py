@@ -21,6 +21,7 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
+from glyph_web.contracts import PageLayout
 from glyph_web.errors import PageLimitError
 from glyph_web.render.config import NEWLINE_MARKUPS, RenderConfig
 from glyph_web.render.fonts import ResolvedFont, load_ttfont
@@ -45,7 +46,7 @@ class FastEngine:
 
     def __init__(self) -> None:
         self.fallback: str | None = None
-        self.layouts: list[dict] | None = None
+        self.layouts: list[PageLayout] | None = None
 
     def rasterize(self, text: str, config: RenderConfig, font: ResolvedFont,
                   max_pages: int | None = None) -> list[Image.Image]:
@@ -60,7 +61,7 @@ class FastEngine:
         return [_to_image(self.draw(page, config, font)) for page in pages]
 
     def plan(self, text: str, config: RenderConfig, font: ResolvedFont,
-             max_pages: int | None = None) -> list[dict] | None:
+             max_pages: int | None = None) -> list[PageLayout] | None:
         """The page layouts of text, or None when the reference engine must draw it (`fallback` says why).
 
         Layouts are small (the text of each line and where it goes); `draw` turns one into pixels, so pages
@@ -91,7 +92,7 @@ class FastEngine:
         raise Fallback(self.fallback)
 
     @staticmethod
-    def draw(page: dict, config: RenderConfig, font: ResolvedFont, native: bool | None = None):
+    def draw(page: PageLayout, config: RenderConfig, font: ResolvedFont, native: bool | None = None):
         """One planned page as an (H, W, 1) grey or (H, W, 3) RGB uint8 array, before cropping."""
         from glyph_web.render import fast_raster
 
@@ -100,9 +101,9 @@ class FastEngine:
                                              font.index, page_bg=config.page_bg_color, native=native)
 
 
-def layout_text(layout: dict) -> str:
+def layout_text(layout: PageLayout) -> str:
     """The text a page layout draws, a line per line (nbsp as drawn: a space)."""
-    return "\n".join("".join(text for _, text in runs) for piece in layout["pieces"] for _, _, runs in piece["lines"])
+    return layout.text()
 
 
 def _unsupported(text: str, config: RenderConfig, ttfont) -> str | None:
@@ -145,12 +146,12 @@ def _ops(page: dict, config: RenderConfig) -> list:
     size = num(config.font_size)
     leading = num(config.leading)
     ops: list = []
-    for piece in page["pieces"]:
-        ox, oy = (num(v) for v in piece["origin"])
-        width, height = (num(v) for v in piece["size"])
-        ops.append(Rect(ox, oy, width, height, rgb(piece["bg"])))
-        y = num(piece["size"][1] - config.font_size)  # Tm: the first baseline above the piece's bottom
-        for index, tw, runs in piece["lines"]:
+    for piece in page.pieces:
+        ox, oy = (num(v) for v in piece.origin)
+        width, height = (num(v) for v in piece.size)
+        ops.append(Rect(ox, oy, width, height, rgb(piece.bg)))
+        y = num(piece.size[1] - config.font_size)  # Tm: the first baseline above the piece's bottom
+        for index, tw, runs in piece.lines:
             if index:
                 y = y - leading  # T*: one leading down, subtracted line by line as poppler does
             if runs:

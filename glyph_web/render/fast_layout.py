@@ -1,9 +1,9 @@
 """Fast re-implementation of reportlab's Paragraph/SimpleDocTemplate layout for Glyph's setup.
 
-`iter_layout(text, config, ttfont)` yields, per page, the pieces reportlab draws: the page background, and
-per drawn paragraph piece its origin (the `cm` translation), size, background colour and lines, each line as
-(first-baseline offset index, word spacing Tw, [(rgb, text), ...]); it raises NeedFallback where this model
-does not follow reportlab, so that the caller falls back to reportlab itself.
+`iter_layout(text, config, ttfont)` yields, per page, a PageLayout (glyph_web.contracts) of the pieces reportlab
+draws: the page background, and per drawn paragraph piece its origin (the `cm` translation), size, background
+colour and lines, each line as (first-baseline offset index, word spacing Tw, [(rgb, text), ...]); it raises
+NeedFallback where this model does not follow reportlab, so that the caller falls back to reportlab itself.
 
 The algorithm is a transliteration of the code paths reportlab takes for this setup (paragraph.py:
 _getFragWords, Paragraph.breakLines both paths, split, _split_blParaHard/_split_blParaSimple, the draw
@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 from unicodedata import category as _category
+
+from glyph_web.contracts import LayoutPiece, PageLayout
 
 _WSC = ('\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008'
         '\u2009\u200a\u200b\u2028\u2029\u202f\u205f\u3000')
@@ -699,17 +701,17 @@ def iter_layout(text, config, ttfont):
                 raise NeedFallback('markup the fast layout does not parse')
             yield CJKPara.from_frags(frags, black) if cjk else Para.from_frags(frags, black, M)
 
-    cur = {"page_bg": page_bg, "pieces": []}
+    cur = PageLayout(page_bg)
     y = top
 
     def draw(para, lines, y0):
         # drawPara: `cm` to (fx, y0), the background rectangle, then Tm to the first baseline and T* per line
         height = len(lines) * leading
-        piece = {"origin": (fx, y0), "size": (aW, height), "bg": bg, "lines": []}
-        cur["pieces"].append(piece)
+        piece = LayoutPiece((fx, y0), (aW, height), bg)
+        cur.pieces.append(piece)
         for i, line in enumerate(lines):
             tw, runs = _line_ops(para.kind, line, para.color)
-            piece["lines"].append((i, tw, runs))
+            piece.lines.append((i, tw, runs))
 
     paras = story()
     queue = []  # paragraphs put back: a split remainder, or one postponed to the next page
@@ -751,6 +753,6 @@ def iter_layout(text, config, ttfont):
             postponed = para
             queue.append(para)
             yield cur
-            cur = {"page_bg": page_bg, "pieces": []}
+            cur = PageLayout(page_bg)
             y = top
     yield cur

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from glyph_web.contracts import PageLayout
 from glyph_web.contracts import MAX_CHARS_PER_PAGE  # texts longer than max_pages x this are refused before layout
 from glyph_web.documents.model import Document, ImagePart
 from glyph_web.errors import ConfigError, Message, PageLimitError, RenderError
@@ -67,8 +68,8 @@ class RenderedPages:
     seconds: float
     warnings: list[str] = field(default_factory=list)
     fallback: str | None = None  # why the fast engine left (part of) this render to the reference engine
-    # fast-engine page layouts with the font they were set in (None: a page it did not lay out)
-    layouts: list[tuple[dict, ResolvedFont] | None] | None = None
+    # fast-engine page layouts, each with the font it was set in (None: a page it did not lay out)
+    layouts: list[PageLayout | None] | None = None
     files: list[Path] | None = None  # write_document: the page files, whose images are not kept
     sizes: list[tuple[int, int]] | None = None  # write_document: their sizes
 
@@ -84,7 +85,7 @@ class RenderedPages:
         from glyph_web.render.fast import layout_text
 
         layouts = self.layouts or [None] * len(self.page_sizes)
-        return [layout_text(entry[0]) if entry is not None else None for entry in layouts]
+        return [layout_text(layout) if layout is not None else None for layout in layouts]
 
     @property
     def visual_tokens(self) -> list[int]:
@@ -143,8 +144,14 @@ def render_text(text: str, config: RenderConfig | None = None, *, lang: str = "a
     return _done(RenderedPages(images=images, config=config, engine=engine, font=font, characters=len(text),
                                seconds=time.perf_counter() - started, warnings=warnings,
                                fallback=getattr(worker, "fallback", None),
-                               layouts=[(layout, font) for layout in layouts]
-                               if layouts and len(layouts) == len(images) else None))
+                               layouts=_with_font(layouts, font) if layouts and len(layouts) == len(images)
+                               else None))
+
+
+def _with_font(layouts: list[PageLayout], font: ResolvedFont) -> list[PageLayout]:
+    for layout in layouts:
+        layout.font = font
+    return layouts
 
 
 def _prepare(text: str, config: RenderConfig | None, lang: str, engine: str, fonts_dir: Path | None,
@@ -213,5 +220,5 @@ def render_document(doc: Document, config: RenderConfig | None = None, *, lang: 
         font = resolve_font(config, doc.text, fonts_dir)
     return RenderedPages(images=images, config=config, engine=engine, font=font, characters=doc.characters,
                          seconds=time.perf_counter() - started, warnings=warnings, fallback=fallback,
-                         layouts=layouts if any(entry is not None for entry in layouts) else None)
+                         layouts=layouts if any(layout is not None for layout in layouts) else None)
 

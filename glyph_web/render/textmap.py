@@ -21,6 +21,7 @@ from itertools import accumulate
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from glyph_web.contracts import PageLayout
     from glyph_web.render.config import RenderConfig
     from glyph_web.render.fonts import ResolvedFont
 
@@ -143,7 +144,7 @@ def _num(value: float) -> float:
     return poppler_number(fp_str(value))
 
 
-def page_text(layout: dict, config: RenderConfig, font: ResolvedFont) -> PageText:
+def page_text(layout: PageLayout, config: RenderConfig, font: ResolvedFont) -> PageText:
     """The text a fast-engine page layout draws and every character's box on the page image."""
     from glyph_web.render.fast_raster import reportlab_widths
 
@@ -162,11 +163,11 @@ def page_text(layout: dict, config: RenderConfig, font: ResolvedFont) -> PageTex
     lines: list[str] = []
     boxes: list[Box] = []
     end_x = end_top = end_bottom = 0.0  # where the previous line ends (its "\n" box)
-    for piece in layout["pieces"]:
-        ox, oy = (_num(v) for v in piece["origin"])
+    for piece in layout.pieces:
+        ox, oy = (_num(v) for v in piece.origin)
         e, fy = ox * kx, oy * -kx + f  # the CTM after `cm`, as _concat computes it
-        y = _num(piece["size"][1] - config.font_size)
-        for index, tw, runs in piece["lines"]:
+        y = _num(piece.size[1] - config.font_size)
+        for index, tw, runs in piece.lines:
             if index:
                 y = y - leading
             text = "".join(t for _, t in runs)
