@@ -129,8 +129,12 @@ class _Guard:
             address = client_address((scope.get("client") or (None,))[0], forwarded, self.proxies)
             wait = self.failures.wait(address)
             if wait:
-                body = json.dumps({"detail": f"Too many failed sign-ins from this address: try again in "
-                                             f"{retry_after(wait)} s."}).encode()
+                from glyph_web.api.protocol import request_language
+                from glyph_web.errors import message
+
+                lang = request_language(headers.get(b"accept-language", b"").decode("latin-1"))
+                said = message("api.too_many_failures", lang, seconds=retry_after(wait))
+                body = json.dumps({"detail": said}, ensure_ascii=False).encode()
                 await send({"type": "http.response.start", "status": 429,
                             "headers": [(b"content-type", b"application/json"),
                                         (b"retry-after", retry_after(wait).encode()), *_HEADERS]})

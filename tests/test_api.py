@@ -497,6 +497,13 @@ def test_hostile_values_get_a_4xx_in_openai_shape(guarded, name):
     assert 400 <= response.status_code < 500, (name, response.status_code, response.text[:300])
     error = response.json()["error"]
     assert set(error) == {"message", "type", "param", "code"} and error["message"], name
+    assert not re.search("[\u4e00-\u9fff]", error["message"]), name
+    # the same refusal in the client's language
+    chinese = client.post("/v1/chat/completions", content=_raw_body(HOSTILE_BODIES[name]),
+                          headers={"Authorization": "Bearer key-123", "Content-Type": "application/json",
+                                   "Accept-Language": "zh-CN,zh;q=0.9"})
+    assert chinese.status_code == response.status_code, name
+    assert re.search("[\u4e00-\u9fff]", chinese.json()["error"]["message"]), (name, chinese.json())
     assert backend.requests == [], name  # nothing reached the model
 
 

@@ -99,3 +99,13 @@ def test_messages_say_themselves_in_each_language():
     assert str(error) == message("documents.image_pages_over", "en", what=message("documents.request_documents"),
                                  pages=120, limit=100)
     assert message("documents.request_documents", "zh") in error.render("zh") and error.render("zh") != str(error)
+
+
+@pytest.mark.parametrize("source", [s for s in SOURCES if s.startswith("glyph_web/api/")])
+def test_api_refusals_are_messages_by_key(source):
+    """An ApiError's message is a Message (or an error) said in the client's language, never fixed English."""
+    tree = ast.parse((ROOT / source).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "ApiError":
+            said = node.args[1] if len(node.args) > 1 else None
+            assert not isinstance(said, (ast.Constant, ast.JoinedStr, ast.BinOp)), f"{source}:{node.lineno}"

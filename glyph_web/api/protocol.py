@@ -20,7 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from glyph_web.errors import ContextTooLongError, EngineError, GlyphError, TooLargeError
+from glyph_web.errors import ContextTooLongError, EngineError, GlyphError, Message, TooLargeError, say
 
 logger = logging.getLogger(__name__)
 
@@ -30,28 +30,34 @@ SEED_MAX = 2**63 - 1
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, kind: str = "invalid_request_error", code: str | None = None,
-                 param: str | None = None, headers: dict | None = None):
-        super().__init__(message)
+    """A refusal in OpenAI's shape. `message` is a Message or GlyphError (said in the client's language when
+    the response is made) or plain text."""
+
+    def __init__(self, status: int, message: Message | GlyphError | str, kind: str = "invalid_request_error",
+                 code: str | None = None, param: str | None = None, headers: dict | None = None):
+        super().__init__(str(message))
         self.status, self.message, self.kind, self.code, self.param = status, message, kind, code, param
         self.headers = headers or {}
 
-    def response(self):
+    def body(self, lang: str = "en") -> dict:
+        return {"error": {"message": say(self.message, lang), "type": self.kind, "param": self.param,
+                          "code": self.code}}
+
+    def response(self, lang: str = "en"):
         from fastapi.responses import JSONResponse
 
-        body = {"error": {"message": self.message, "type": self.kind, "param": self.param, "code": self.code}}
-        return JSONResponse(body, status_code=self.status, headers=self.headers)
+        return JSONResponse(self.body(lang), status_code=self.status, headers=self.headers)
 
 
 def parse_json(body: bytes) -> dict:
     try:
         payload = json.loads(body)
     except RecursionError:
-        raise ApiError(400, "The request body is nested too deeply to be a chat request.") from None
+        raise ApiError(400, Message("api.body_too_deep")) from None
     except (ValueError, UnicodeDecodeError):  # not JSON, or an integer of thousands of digits
-        raise ApiError(400, "The request body is not valid JSON.") from None
+        raise ApiError(400, Message("api.body_not_json")) from None
     if not isinstance(payload, dict):
-        raise ApiError(400, "The request body must be a JSON object.")
+        raise ApiError(400, Message("api.body_not_object"))
     return payload
 
 
@@ -87,7 +93,7 @@ class ChatRequest(BaseModel):
     def _valid_text(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
         for number, message in enumerate(messages):
             if not _encodable(message.content):
-                raise ValueError(f"messages[{number}] holds text that is not valid Unicode (a lone surrogate)")
+                raise ValueError(Message("api.lone_surrogate", number=number))
         return messages
 
 
@@ -112,9 +118,36 @@ def chat_request(payload: dict) -> ChatRequest:
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"
-        detail = first["msg"].removeprefix("Value error, ")
-        raise ApiError(400, f"'{where}': {detail}.", param=str(first["loc"][0]) if first["loc"] else None,
+        raise ApiError(400, _field_message(first, where), param=str(first["loc"][0]) if first["loc"] else None,
                        code="invalid_value") from None
+
+
+# pydantic's error types said in our words (and so in Chinese too): type -> (key, the ctx value named `limit`)
+_FIELD_ERRORS = {
+    "finite_number": ("api.field_finite", None), "greater_than_equal": ("api.field_ge", "ge"),
+    "greater_than": ("api.field_gt", "gt"), "less_than_equal": ("api.field_le", "le"),
+    "less_than": ("api.field_lt", "lt"), "int_parsing": ("api.field_int", None),
+    "int_from_float": ("api.field_int", None), "int_type": ("api.field_int", None),
+    "float_parsing": ("api.field_number", None), "float_type": ("api.field_number", None),
+    "bool_parsing": ("api.field_bool", None), "bool_type": ("api.field_bool", None),
+    "string_type": ("api.field_string", None), "list_type": ("api.field_list", None),
+    "missing": ("api.field_missing", None), "too_long": ("api.field_too_long", "max_length"),
+    "too_short": ("api.field_too_short", "min_length"),
+}
+
+
+def _field_message(error: dict, where: str) -> Message:
+    ctx = error.get("ctx") or {}
+    cause = ctx.get("error")
+    if isinstance(cause, ValueError) and cause.args and isinstance(cause.args[0], Message):
+        return Message("api.field", where=where, detail=cause.args[0])
+    if error["type"] == "literal_error":
+        return Message("api.field_choice", where=where, choices=ctx.get("expected", ""))
+    known = _FIELD_ERRORS.get(error["type"])
+    if known is None:  # pydantic's own words (English)
+        return Message("api.field", where=where, detail=str(error["msg"]).removeprefix("Value error, "))
+    key, limit = known
+    return Message(key, where=where, limit=ctx.get(limit)) if limit else Message(key, where=where)
 
 
 def request_language(accept_language: str | None) -> str:
@@ -124,21 +157,20 @@ def request_language(accept_language: str | None) -> str:
 
 
 def api_error(exc: BaseException, lang: str = "en", where: str = "") -> ApiError:
-    """The one mapping of an exception to an OpenAI-shaped error."""
-    prefix = f"{where}: " if where else ""
+    """The one mapping of an exception to an OpenAI-shaped error (its message said in `lang` by the response)."""
     if isinstance(exc, ApiError):
         return exc
+    said = Message("api.at", where=where, message=exc) if where and isinstance(exc, GlyphError) else exc
     if isinstance(exc, TooLargeError):
-        return ApiError(413, prefix + exc.render(lang), code="file_too_large")
+        return ApiError(413, said, code="file_too_large")
     if isinstance(exc, ContextTooLongError):
-        return ApiError(400, prefix + exc.render(lang), code="context_length_exceeded", param="messages")
+        return ApiError(400, said, code="context_length_exceeded", param="messages")
     if isinstance(exc, EngineError):
-        return ApiError(500, f"The answer failed: {exc.render(lang)}", "server_error")
+        return ApiError(500, Message("api.answer_failed", reason=exc), "server_error")
     if isinstance(exc, GlyphError):
-        return ApiError(400, prefix + exc.render(lang), code="bad_document")
+        return ApiError(400, said, code="bad_document")
     logger.error("an API request failed", exc_info=exc)
-    return ApiError(500, "The request failed because of an internal error (it is logged).", "server_error",
-                    "internal_error")
+    return ApiError(500, Message("api.internal"), "server_error", "internal_error")
 
 
 @dataclass
@@ -166,19 +198,17 @@ def part_data(part: dict, kind: str, where: str, number: int) -> Part:
     if kind == "file":
         spec = part.get("file") or {}
         if not isinstance(spec, dict) or not spec.get("file_data"):
-            raise ApiError(400, f"{where}: a file part needs file.file_data as a data: URL (file ids are not "
-                                "supported).", param="messages")
+            raise ApiError(400, Message("api.file_needs_data", where=where), param="messages")
         name, url = str(spec.get("filename") or f"file-{number}"), spec["file_data"]
     else:
         spec = part.get("image_url")
         url = spec.get("url") if isinstance(spec, dict) else spec
         name = f"image-{number}"
     if not isinstance(url, str) or not url.startswith("data:"):
-        raise ApiError(400, f"{where}: only data: URLs are accepted (the server fetches nothing).",
-                       param="messages")
+        raise ApiError(400, Message("api.data_url_only", where=where), param="messages")
     header, sep, data = url.partition(",")
     if not sep or ";base64" not in header:
-        raise ApiError(400, f"{where}: the data: URL must be base64 (data:<type>;base64,<data>).", param="messages")
+        raise ApiError(400, Message("api.data_url_base64", where=where), param="messages")
     media = header[5:].split(";")[0].strip().lower()
     picture = (kind == "image_url" or media.startswith("image/")
                or PurePath(name).suffix.lower() in EXTENSIONS["image"])
@@ -189,4 +219,4 @@ def part_bytes(part: Part) -> bytes:
     try:
         return base64.b64decode(part.data, validate=True)
     except (binascii.Error, ValueError):
-        raise ApiError(400, f"{part.where}: the base64 data is damaged.", param="messages") from None
+        raise ApiError(400, Message("api.base64_damaged", where=part.where), param="messages") from None

@@ -14,7 +14,7 @@ from fastapi import Request  # at module level: FastAPI resolves the routes' (st
 from glyph_web.api.access import Busy, client_address, retry_after
 from glyph_web.api.protocol import MB, ApiError, api_error, parse_json, request_language
 from glyph_web.api.serving import Service, Slot, collect, generate, prepare_call, sse
-from glyph_web.errors import say
+from glyph_web.errors import Message
 
 logger = logging.getLogger(__name__)
 
@@ -35,20 +35,19 @@ def build_router(service: Service):
         if service.credentials.enabled:
             wait = service.failures.wait(address)
             if wait:
-                raise ApiError(429, f"Too many failed sign-ins from this address: try again in {retry_after(wait)} s.",
-                               "rate_limit_error", "too_many_failures", headers={"Retry-After": retry_after(wait)})
+                raise ApiError(429, Message("api.too_many_failures", seconds=retry_after(wait)), "rate_limit_error",
+                               "too_many_failures", headers={"Retry-After": retry_after(wait)})
             principal = service.credentials.principal(request.headers.get("authorization"))
             if principal is None:
                 service.failures.failed(address)
-                raise ApiError(401, "Missing or wrong API key: send 'Authorization: Bearer <key>' (GLYPH_API_KEY) "
-                                    "or HTTP Basic with a GLYPH_AUTH user.", "authentication_error",
-                               "invalid_api_key", headers={"WWW-Authenticate": 'Bearer realm="glyph-web"'})
+                raise ApiError(401, Message("api.bad_key"), "authentication_error", "invalid_api_key",
+                               headers={"WWW-Authenticate": 'Bearer realm="glyph-web"'})
             service.failures.succeeded(address)
         wait = service.limiter.allow(principal or address)
         if wait:
-            raise ApiError(429, f"Too many requests: at most {service.settings.rate_limit:g} a minute per client "
-                                f"(GLYPH_RATE_LIMIT). Try again in {retry_after(wait)} s.", "rate_limit_error",
-                           "rate_limit_exceeded", headers={"Retry-After": retry_after(wait)})
+            raise ApiError(429, Message("api.rate_limited", rate=service.settings.rate_limit,
+                                        seconds=retry_after(wait)), "rate_limit_error", "rate_limit_exceeded",
+                           headers={"Retry-After": retry_after(wait)})
 
     def counted(route: str, response):
         service.metrics.requests.labels(route, str(response.status_code)).inc()
@@ -56,10 +55,11 @@ def build_router(service: Service):
 
     @router.get("/v1/models")
     def models(request: Request):
+        lang = request_language(request.headers.get("accept-language"))
         try:
             guard(request)
         except ApiError as exc:
-            return counted("/v1/models", exc.response())
+            return counted("/v1/models", exc.response(lang))
         body = {"object": "list", "data": [{"id": service.model_name(), "object": "model", "created": 0,
                                             "owned_by": "glyph-web"}]}
         return counted("/v1/models", JSONResponse(body))
@@ -76,17 +76,18 @@ def build_router(service: Service):
             payload = parse_json(body)
             state = service.backend.state()
             if not state.ready:
-                raise ApiError(503, f"The model is not ready ({state.status}): {say(state.detail, lang) or 'loading'}.",
-                               "server_error", "model_not_ready", headers={"Retry-After": "10"})
+                raise ApiError(503, Message("api.not_ready", status=state.status,
+                                            detail=state.detail or Message("api.loading")), "server_error",
+                               "model_not_ready", headers={"Retry-After": "10"})
             call = await run_in_threadpool(prepare_call, service, payload, lang)
             stop = threading.Event()
             try:
                 await run_in_threadpool(service.admission.enter, stop)
             except Busy as exc:
-                raise ApiError(429, say(exc.args[0], lang), "rate_limit_error", "queue_full",
+                raise ApiError(429, exc.args[0], "rate_limit_error", "queue_full",
                                headers={"Retry-After": "5"})
         except Exception as exc:  # the one mapping: refusals keep their status, a bug is a logged 500
-            return counted(route, api_error(exc, lang).response())
+            return counted(route, api_error(exc, lang).response(lang))
         slot = Slot(service.admission, stop)
         events = generate(service, call, slot, started)
         if call.stream:
@@ -97,7 +98,7 @@ def build_router(service: Service):
                 first = await run_in_threadpool(next, events, None)
             except Exception as exc:
                 slot.release()
-                return counted(route, api_error(exc, lang).response())
+                return counted(route, api_error(exc, lang).response(lang))
             # the slot is also released after the response, should the stream never have started
             return counted(route, StreamingResponse(sse(call, _after(first, events)), media_type="text/event-stream",
                                                     headers={"Cache-Control": "no-cache"},
@@ -106,7 +107,7 @@ def build_router(service: Service):
         try:
             result = await run_in_threadpool(collect, call, events)
         except Exception as exc:
-            return counted(route, api_error(exc, lang).response())
+            return counted(route, api_error(exc, lang).response(lang))
         finally:
             watcher.cancel()
         return counted(route, JSONResponse(result))
@@ -126,8 +127,7 @@ def require_json(request) -> None:
     application/json, so this keeps other sites' pages from starting generations."""
     media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if media != "application/json":
-        raise ApiError(415, "Send the request as JSON with 'Content-Type: application/json'.",
-                       code="unsupported_media_type")
+        raise ApiError(415, Message("api.json_only"), code="unsupported_media_type")
 
 
 async def stop_on_disconnect(request, slot: Slot, every_s: float = 0.25) -> None:
@@ -143,8 +143,7 @@ async def stop_on_disconnect(request, slot: Slot, every_s: float = 0.25) -> None
 
 async def read_body(request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
-    too_large = ApiError(413, f"The request is larger than {limit // MB} MB: documents may be at most "
-                              f"--max-upload-mb (GLYPH_MAX_UPLOAD_MB) each.", code="request_too_large")
+    too_large = ApiError(413, Message("api.request_too_large", limit=limit // MB), code="request_too_large")
     if declared and declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks, size = [], 0

@@ -105,14 +105,13 @@ def _read_messages(messages: list, service: Service, lang: str = "en"):
     turns: list[list[str]] = []  # [question, answer] pairs in order
     for number, message in enumerate(messages):
         if not isinstance(message, dict):
-            raise ApiError(400, f"messages[{number}] must be an object.", param="messages")
+            raise ApiError(400, Message("api.message_not_object", number=number), param="messages")
         role, content = message.get("role"), message.get("content")
         if role in ("system", "developer"):
             continue  # Glyph's prompt is fixed: the pages and the question
         parts = [{"type": "text", "text": content}] if isinstance(content, str) else content
         if not isinstance(parts, list):
-            raise ApiError(400, f"messages[{number}].content must be a string or a list of parts.",
-                           param="messages")
+            raise ApiError(400, Message("api.content_kind", number=number), param="messages")
         texts = []
         for index, part in enumerate(parts):
             where = f"messages[{number}].content[{index}]"
@@ -122,24 +121,21 @@ def _read_messages(messages: list, service: Service, lang: str = "en"):
             elif kind in ("file", "image_url") and role == "user":
                 pending.append(part_data(part, kind, where, len(pending) + 1))  # nothing decoded yet
             else:
-                raise ApiError(400, f"{where}: unsupported part type {kind!r} for role {role!r} (use text, file "
-                                    "or image_url).", param="messages")
+                raise ApiError(400, Message("api.part_kind", where=where, kind=repr(kind), role=repr(role)),
+                               param="messages")
         text = "\n".join(t for t in texts if t.strip())
         if role == "user":
             turns.append([text, ""])
         elif role == "assistant":
             if not turns or turns[-1][1]:
-                raise ApiError(400, f"messages[{number}]: an assistant message must follow a user message.",
-                               param="messages")
+                raise ApiError(400, Message("api.assistant_first", number=number), param="messages")
             turns[-1][1] = text
         else:
-            raise ApiError(400, f"messages[{number}]: unknown role {role!r}.", param="messages")
+            raise ApiError(400, Message("api.unknown_role", number=number, role=repr(role)), param="messages")
     if not turns or turns[-1][1] or not turns[-1][0].strip():
-        raise ApiError(400, "The last message must be a user message with a text part: the question.",
-                       param="messages")
+        raise ApiError(400, Message("api.no_question"), param="messages")
     if not pending:
-        raise ApiError(400, "Attach a document to a user message: a 'file' part (PDF, DOCX, TXT, images) or an "
-                            "'image_url' part with a data: URL.", param="messages")
+        raise ApiError(400, Message("api.no_document"), param="messages")
     history = tuple((q, a) for q, a in turns[:-1] if q.strip())
     return _read_documents(pending, service.settings, lang), turns[-1][0], history
 
@@ -160,14 +156,12 @@ def _read_documents(pending: list[Part], settings: Settings, lang: str = "en") -
     for part in pending:
         size = part.declared_bytes
         if size > limits.max_upload_bytes:
-            raise ApiError(413, f"{part.where}: {part.name} is {size / MB:.1f} MB, over the upload limit of "
-                                f"{limits.max_upload_mb:g} MB; raise it with --max-upload-mb or "
-                                f"GLYPH_MAX_UPLOAD_MB.", code="file_too_large")
+            raise ApiError(413, Message("api.part_too_large", where=part.where, name=part.name, size=size / MB,
+                                        limit=limits.max_upload_mb), code="file_too_large")
         total += size
     if total > limits.max_upload_bytes:
-        raise ApiError(413, f"The documents of this request are {total / MB:.1f} MB together, over the limit of "
-                            f"{limits.max_upload_mb:g} MB for one request; send fewer or smaller ones, or raise "
-                            f"it with --max-upload-mb or GLYPH_MAX_UPLOAD_MB.", code="request_too_large")
+        raise ApiError(413, Message("api.documents_too_large", size=total / MB, limit=limits.max_upload_mb),
+                       code="request_too_large")
     blobs = [part_bytes(part) for part in pending]
     images = [blob for blob in blobs if is_image(blob[:1024])]  # what load_bytes will read as pictures
     if len(images) > limits.max_pages:
@@ -175,10 +169,8 @@ def _read_documents(pending: list[Part], settings: Settings, lang: str = "en") -
     pixels = sum(w * h for w, h in filter(None, map(image_size, images)))
     most = int(settings.request_max_megapixels * 1_000_000)
     if pixels > most:
-        raise ApiError(413, f"The pictures of this request have {pixels / 1e6:,.0f} million pixels together, over "
-                            f"the limit of {settings.request_max_megapixels:g} million for one request; send fewer "
-                            f"or smaller pictures, or raise it with --request-max-megapixels or "
-                            f"GLYPH_REQUEST_MAX_MEGAPIXELS.", code="request_too_large")
+        raise ApiError(413, Message("api.too_many_pixels", pixels=pixels / 1e6, limit=settings.request_max_megapixels),
+                       code="request_too_large")
     del images
     docs, pages = [], 0
     for index, part in enumerate(pending):
@@ -191,14 +183,13 @@ def _read_documents(pending: list[Part], settings: Settings, lang: str = "en") -
         if pages > limits.max_pages:  # scanned PDF pages too: stop before reading more
             exc = too_many_image_pages(pages, limits, Message("documents.request_documents"),
                                        at_least=index + 1 < len(pending))
-            raise ApiError(400, exc.render(lang), code="too_many_pages")
+            raise ApiError(400, exc, code="too_many_pages")
     return docs
 
 
 def _too_many_pictures(count: int, limit: int) -> ApiError:
-    return ApiError(400, f"This request has {count} pictures (image_url parts and image files), over the limit of "
-                         f"{limit} pages: each picture is a page. Send at most {limit}, or raise the limit with "
-                         f"--max-pages or GLYPH_MAX_PAGES.", param="messages", code="too_many_pages")
+    return ApiError(400, Message("api.too_many_pictures", count=count, limit=limit), param="messages",
+                    code="too_many_pages")
 
 
 class Slot:
@@ -293,10 +284,7 @@ def sse(call: Call, events) -> Iterator[str]:
             elif event.kind == "done":
                 usage = event.usage
     except Exception as exc:  # the status line has gone out: the error travels as an event, then [DONE]
-        failed = api_error(exc, call.lang)
-        error = {"error": {"message": failed.message, "type": failed.kind, "param": failed.param,
-                           "code": failed.code}}
-        yield f"data: {json.dumps(error, ensure_ascii=False)}\n\n"
+        yield f"data: {json.dumps(api_error(exc, call.lang).body(call.lang), ensure_ascii=False)}\n\n"
         yield "data: [DONE]\n\n"
         return
     yield chunk({}, _FINISH.get(usage.finish_reason if usage else "stop", "stop"))
