@@ -75,6 +75,40 @@ class FakeBackend:
             raise self.error
 
 
+class EndlessBackend(FakeBackend):
+    """Writes until stopped; says when it started and when it saw the stop."""
+
+    def __init__(self):
+        super().__init__()
+        self.started, self.stopped = threading.Event(), threading.Event()
+
+    def answer(self, request, settings, stop):
+        def events():
+            self.started.set()
+            while not stop.wait(0.01):
+                yield StreamEvent("text", "more ")
+            self.stopped.set()
+            usage = Usage(completion_tokens=1, finish_reason="cancelled")
+            yield StreamEvent("done", usage=usage, raw="more")
+        return events()
+
+
+class HeldBackend(FakeBackend):
+    """Answers only once `release` is set (or the answer is stopped); says when the first answer started."""
+
+    def __init__(self):
+        super().__init__()
+        self.started, self.release = threading.Event(), threading.Event()
+
+    def answer(self, request, settings, stop):
+        def events():
+            self.started.set()
+            while not (self.release.wait(0.01) or stop.is_set()):
+                yield StreamEvent("text", ".")
+            yield StreamEvent("done", usage=Usage(completion_tokens=1), raw="done")
+        return events()
+
+
 def script(answer: str, thinking: str = "", completion_tokens: int = 9) -> list[StreamEvent]:
     """What a backend streams for one answer: word-sized deltas, then the done event with the raw text."""
     events = [StreamEvent("thinking", word) for word in _deltas(thinking)]

@@ -21,10 +21,9 @@ import httpx
 import pytest
 
 from glyph_web.settings import Settings
-from glyph_web.contracts import StreamEvent, Usage
 
 from fakes import Server as _Server, ask_messages as _ask, file_part as _file_part
-from fakes import READY, FakeBackend, script
+from fakes import READY, EndlessBackend, FakeBackend, HeldBackend, script
 
 KEY = "key-123"
 USERS = {"ann": "ann-pw-1", "root": "root-pw-2"}
@@ -231,26 +230,8 @@ def test_every_response_refuses_framing_and_sniffing(live):
         assert response.headers["x-content-type-options"] == "nosniff", path
 
 
-class _Endless(FakeBackend):
-    """Writes until stopped; says when it started and when it saw the stop."""
-
-    def __init__(self):
-        super().__init__()
-        self.started, self.stopped = threading.Event(), threading.Event()
-
-    def answer(self, request, settings, stop):
-        def events():
-            self.started.set()
-            while not stop.wait(0.01):
-                yield StreamEvent("text", "more ")
-            self.stopped.set()
-            usage = Usage(completion_tokens=1, finish_reason="cancelled")
-            yield StreamEvent("done", usage=usage, raw="more")
-        return events()
-
-
 def test_a_non_streaming_client_that_goes_away_stops_its_answer(tmp_path):
-    backend = _Endless()
+    backend = EndlessBackend()
     server = _Server(Settings(log_dir=str(tmp_path / "logs"), rate_limit=0), backend=backend)
     try:
         def ask_and_leave():
@@ -355,22 +336,6 @@ def test_a_server_stopped_with_sigterm_removes_its_export_folder(tiny_dir, tmp_p
     assert not folders[0].exists()
 
 
-class _Held(FakeBackend):
-    """Answers only once `release` is set (or the answer is stopped); says when the first answer started."""
-
-    def __init__(self):
-        super().__init__()
-        self.started, self.release = threading.Event(), threading.Event()
-
-    def answer(self, request, settings, stop):
-        def events():
-            self.started.set()
-            while not (self.release.wait(0.01) or stop.is_set()):
-                yield StreamEvent("text", ".")
-            yield StreamEvent("done", usage=Usage(completion_tokens=1), raw="done")
-        return events()
-
-
 def test_page_answers_and_api_requests_pass_one_gate(tmp_path):
     """One admission gate for the page and the API: a page user's answer takes the one slot and counts in
     /metrics, an API request waits behind it, and the next API request is turned away."""
@@ -378,7 +343,7 @@ def test_page_answers_and_api_requests_pass_one_gate(tmp_path):
 
     doc = tmp_path / "doc.txt"
     doc.write_text("The harbour logged 41 ships in March.\n" * 20)
-    backend = _Held()
+    backend = HeldBackend()
     server = _Server(Settings(log_dir=str(tmp_path / "logs"), rate_limit=0, gpu_concurrency=1, queue_size=1),
                      backend=backend)
     body = {"model": "g", "messages": _ask()}
