@@ -1,24 +1,35 @@
 """Command line: `python -m glyph_web extract | render | ask | make-tiny-model`.
 
 Errors meant for a person (GlyphError, bad flags, unreadable files) print one line on stderr and exit 2, with no
-traceback. Anything else is a bug: one line too, exit 1, and the traceback when GLYPH_DEBUG=1.
+traceback. The documents' refusals name no flag (the page and the API show the same messages), so the CLI adds
+the flags that help (--password, --pages, --max-pages) on the same line. Anything else is a bug: one line too,
+exit 1, and the traceback when GLYPH_DEBUG=1.
+
+`ask --interactive`: Ctrl-C while an answer streams stops that answer (a second Ctrl-C gives up waiting for the
+backend to stop) and returns to the prompt, keeping the documents and the conversation; Ctrl-C or Ctrl-D (end of
+input) or an empty line at the prompt ends the session.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import re
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from glyph_web import __version__
-from glyph_web.errors import GlyphError
+from glyph_web.errors import GlyphError, Message
 from glyph_web.settings import Settings
 
 EXIT_USAGE = 2
+PAGES_HELP = ("read only these pages of PDFs: 1-40, 3,5-9 or 10- (page 10 to the end); a picture is page 1; Word "
+              "and text files are read whole")
 _PAGE_FILE = re.compile(r"^page_\d{3,}\.png$")
 
 
@@ -49,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="print one JSON object: text, documents (name, type, sha256, characters, image "
                               "pages, warnings), image pages, warnings")
     extract.add_argument("--password", help="password of an encrypted PDF")
+    extract.add_argument("--pages", metavar="RANGE", help=PAGES_HELP)
     Settings.add_arguments(extract, limits)
     extract.set_defaults(handler=_extract)
 
@@ -64,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="documents to render: PDF, DOCX, TXT/Markdown, images ('-' reads standard input)")
     render.add_argument("--out", required=True, metavar="DIR", help="folder for the page images")
     render.add_argument("--password", help="password of an encrypted PDF")
+    render.add_argument("--pages", metavar="RANGE", help=PAGES_HELP)
     Settings.add_arguments(render, rendering)
     render.set_defaults(handler=_render)
 
@@ -71,11 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
         "ask", help="ask a question about documents and stream the answer",
         description="Render the documents, load the model, ask QUESTION and stream the answer to stdout "
                     "(thinking and notes go to stderr). With --interactive, further questions are read from "
-                    "stdin, one per line, reusing what the model has already read.")
+                    "stdin, one per line, reusing what the model has already read: Ctrl-C stops an answer and "
+                    "returns to the prompt; Ctrl-C, Ctrl-D or an empty line at the prompt ends the session.")
     ask.add_argument("inputs", nargs="+", metavar="FILE", help="documents: PDF, DOCX, TXT/Markdown, images")
     ask.add_argument("question", metavar="QUESTION", help="the question (quote it)")
     ask.add_argument("--interactive", action="store_true", help="keep the documents and read more questions from stdin")
     ask.add_argument("--password", help="password of an encrypted PDF")
+    ask.add_argument("--pages", metavar="RANGE", help=PAGES_HELP)
     Settings.add_arguments(ask, (*answering, "backend", "api_base", "api_model", "backend_api_key", *rendering))
     ask.set_defaults(handler=_ask)
 
@@ -119,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except GlyphError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        hint = _hint(exc)
+        print(f"error: {exc}{f' {hint}' if hint else ''}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -132,9 +148,24 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _hint(exc: GlyphError) -> Message | None:
+    """What the CLI's flags can do about a refusal whose message names no flag (said after it, on its line)."""
+    if exc.key == "documents.pdf_password":
+        return Message("cli.hint_password")
+    if exc.key in ("documents.pdf_text_limit_one", "documents.pdf_text_limit_many", "documents.pdf_scans_limit",
+                   "documents.image_pages_limit", "documents.image_pages_over",
+                   "documents.image_pages_over_at_least"):
+        return Message("cli.hint_pages")
+    if exc.key == "documents.pdf_too_many_pages":
+        return Message("cli.hint_max_pages")
+    if exc.key in ("render.page_limit", "render.page_limit_estimated"):  # (their message names --max-pages)
+        return Message("cli.hint_pages_render")
+    return None
+
+
 def _extract(args: argparse.Namespace) -> int:
     settings = Settings.resolve(args)
-    docs = _load_documents(args.inputs, settings, args.password)
+    docs = _load_documents(args.inputs, settings, args.password, args.pages)
     from glyph_web.documents import ImagePart, combine
 
     doc = combine(docs)
@@ -158,14 +189,15 @@ def _extract(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_documents(inputs: list[str], settings: Settings, password: str | None):
-    from glyph_web.documents import load_bytes, load_file
+def _load_documents(inputs: list[str], settings: Settings, password: str | None, pages: str | None):
+    from glyph_web.documents import load_bytes, load_file, parse_pages
 
     limits = settings.limits()
     if inputs.count("-") > 1:
         raise GlyphError("cli.stdin_twice")
-    return [load_bytes(_read_stdin(limits.max_upload_bytes), "stdin", limits, password) if name == "-"
-            else load_file(name, limits, password) for name in inputs]
+    chosen = parse_pages(pages)  # a bad range is refused before anything is read
+    return [load_bytes(_read_stdin(limits.max_upload_bytes), "stdin", limits, password, chosen) if name == "-"
+            else load_file(name, limits, password, chosen) for name in inputs]
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -216,7 +248,7 @@ def _render_inputs(args: argparse.Namespace, settings: Settings):
 
     if settings.render_config and args.lang:
         raise GlyphError("cli.config_and_lang")
-    doc = combine(_load_documents(args.inputs, settings, args.password))
+    doc = combine(_load_documents(args.inputs, settings, args.password, args.pages))
     config = RenderConfig.for_options(doc.text, settings.render_options())
     fonts_dir = Path(settings.fonts_dir) if settings.fonts_dir else None
     return doc, config, fonts_dir
@@ -232,8 +264,6 @@ def _render_for(args: argparse.Namespace, settings: Settings):
 
 
 def _ask(args: argparse.Namespace) -> int:
-    import threading
-
     from glyph_web.backends import make_backend, wait_ready
     from glyph_web.chat import Conversation, PreparedDocument, stream_turn
 
@@ -259,25 +289,35 @@ def _ask(args: argparse.Namespace) -> int:
         stop = threading.Event()
         turn = None
         shown = {"answer": 0, "thinking": 0, "asked": False}
+        turns = stream_turn(backend, prepared, conversation, question, generation, stop,
+                            identifiers=settings.identifier_assist)
         try:
-            for turn in stream_turn(backend, prepared, conversation, question, generation, stop,
-                                    identifiers=settings.identifier_assist):
-                if turn.asked and not shown["asked"]:
-                    shown["asked"] = True
-                    print("note: exact identifiers from the text go with the question", file=sys.stderr)
-                for field, out in (("thinking", sys.stderr), ("answer", sys.stdout)):  # print what is new
-                    text = getattr(turn, field)
-                    if len(text) > shown[field]:
-                        out.write(text[shown[field]:])
-                        out.flush()
-                        shown[field] = len(text)
+            with _interrupt_stops(stop) if args.interactive else contextlib.nullcontext():
+                for turn in turns:
+                    if turn.asked and not shown["asked"]:
+                        shown["asked"] = True
+                        print("note: exact identifiers from the text go with the question", file=sys.stderr)
+                    for field, out in (("thinking", sys.stderr), ("answer", sys.stdout)):  # print what is new
+                        text = getattr(turn, field)
+                        if len(text) > shown[field]:
+                            out.write(text[shown[field]:])
+                            out.flush()
+                            shown[field] = len(text)
         except KeyboardInterrupt:
             stop.set()
-            print("\ninterrupted", file=sys.stderr)
-            return 130
+            if not args.interactive:
+                print("\ninterrupted", file=sys.stderr)
+                return 130
+            if turn is not None and turn.status in ("waiting", "streaming"):  # keep what came, as a stop would
+                turn.status, turn.raw = "stopped", turn.answer
+        finally:
+            turns.close()  # a stream left early lets go of its backend (the engine stops, a connection closes)
         sys.stdout.write("\n")
+        sys.stdout.flush()
         if turn is not None and turn.status == "error":
             raise GlyphError("cli.answer_failed", error=turn.error)
+        if stop.is_set():
+            print("(stopped)", file=sys.stderr)
         usage = turn.usage if turn is not None else None
         if usage:
             rate = (usage["completion_tokens"] - 1) / (usage["total_s"] - usage["ttft_s"]) if (
@@ -289,12 +329,38 @@ def _ask(args: argparse.Namespace) -> int:
                   f"tokens, {usage['cached_tokens']} from the cache", file=sys.stderr)
         if not args.interactive:
             return 0
-        sys.stderr.write("> ")
-        sys.stderr.flush()
-        line = sys.stdin.readline()
+        try:
+            sys.stderr.write("> ")
+            sys.stderr.flush()
+            line = sys.stdin.readline()
+        except KeyboardInterrupt:  # Ctrl-C at the prompt ends the session, as Ctrl-D does
+            sys.stderr.write("\n")
+            return 0
         if not line.strip():
+            if not line:  # Ctrl-D: end the prompt's line
+                sys.stderr.write("\n")
             return 0
         question = line.strip()
+
+
+@contextlib.contextmanager
+def _interrupt_stops(stop: threading.Event):
+    """While an answer streams, Ctrl-C sets `stop` (the backend then ends the answer as cancelled) instead of
+    raising; a second Ctrl-C raises KeyboardInterrupt, for a backend that does not stop by itself."""
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield
+        return
+
+    def interrupted(signum, frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -106,7 +106,7 @@ def test_crlf_file_renders_like_lf(tmp_path):
     (lambda t: ["render", t / "absent.txt", "--out", t / "o"], "absent.txt does not exist"),
     (lambda t: ["render", t, "--out", t / "o"], "is a folder"),
     (lambda t: ["render", t / "binary.txt", "--out", t / "o"], "looks like binary data"),
-    (lambda t: ["render", t / "empty.txt", "--out", t / "o"], "nothing to show"),
+    (lambda t: ["render", t / "empty.txt", "--out", t / "o"], "empty.txt is empty"),
     (lambda t: ["render", t / "ok.txt", "--out", t / "o", "--dpi", "abc"], "invalid float value"),
     (lambda t: ["render", t / "ok.txt", "--out", t / "o", "--dpi", "5000"], "between 18 and 600"),
     (lambda t: ["render", t / "ok.txt", "--out", t / "o", "--lang", "fr"], "invalid choice"),
@@ -204,7 +204,8 @@ def test_render_a_scanned_pdf_gives_its_page_images(tmp_path):
 
 @pytest.mark.parametrize("files, extra, words", [
     ({"x.bin": bytes(range(256)) * 4}, [], "looks like binary data"),
-    ({"locked.pdf": "locked"}, [], "locked.pdf is password-protected"),
+    ({"locked.pdf": "locked"}, [], "locked.pdf is protected by a password: give its password, or save a copy "
+                                   "without protection and use that. Give it with --password."),
     ({"big.txt": b"x" * 3000}, ["--max-upload-mb", "0.001"], "over the upload limit of 0.001 MB"),
     ({"a.txt": b"ok"}, ["--max-pages", "0"], "--max-pages (GLYPH_MAX_PAGES) must be greater than 0"),
     ({"s.xlsx": "xlsx"}, [], "s.xlsx is an Excel workbook"),
@@ -224,6 +225,18 @@ def test_bad_documents_are_one_line_and_exit_2(tmp_path, command, files, extra, 
     err = proc.stderr.decode()
     assert proc.returncode == 2, err
     assert len(err.strip().splitlines()) == 1 and words in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("data", [b"", b"  \n\n   \n\t"])
+@pytest.mark.parametrize("command", ["extract", "render"])
+def test_empty_and_whitespace_only_files_are_refused_alike(tmp_path, command, data):
+    (tmp_path / "blank.txt").write_bytes(data)
+    extra = ["--out", tmp_path / "o"] if command == "render" else []
+    proc = run(command, tmp_path / "blank.txt", *extra)
+    assert proc.returncode == 2 and proc.stdout == b""
+    assert proc.stderr.decode() == "error: blank.txt is empty: it holds no text to read.\n"
+    piped = run(command, "-", *extra, stdin=data)
+    assert piped.returncode == 2 and piped.stderr.decode() == "error: stdin is empty: it holds no text to read.\n"
 
 
 def test_render_page_limit_is_one_line_and_exit_2(tmp_path):
@@ -309,3 +322,104 @@ def test_ask_answers_through_another_glyph_web_with_the_openai_backend(tmp_path,
     assert 'glyph_http_requests_total{route="/v1/chat/completions",status="200"} 1.0' in served
     refused = run("ask", tmp_path / "doc.txt", "q", "--backend", "openai")  # no --api-base: one line, exit 2
     assert refused.returncode == 2 and "--api-base" in refused.stderr.decode()
+
+
+# --- ask --interactive and Ctrl-C ---------------------------------------------------------------------------
+
+
+class _Pipe:
+    """What a child process writes to one pipe, read in a thread, with a wait for what is expected in it."""
+
+    def __init__(self, stream):
+        import threading
+
+        self.data = b""
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream) -> None:
+        while chunk := stream.read1(4096):
+            with self._changed:
+                self.data += chunk
+                self._changed.notify_all()
+        with self._changed:
+            self.data += b"\0EOF"
+            self._changed.notify_all()
+
+    def wait_for(self, expected: bytes, count: int = 1, timeout: float = 60) -> None:
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.data.count(expected) >= count or b"\0EOF" in self.data,
+                                          timeout):
+                raise AssertionError(f"waited for {expected!r} x{count}; got {self.data[-2000:]!r}")
+            assert self.data.count(expected) >= count, f"ended before {expected!r} x{count}: {self.data[-2000:]!r}"
+
+
+@pytest.fixture
+def endless_server(tmp_path):
+    """A glyph-web API whose answers stream "more " until they are stopped; it records what it was asked."""
+    from fakes import EndlessBackend, Server
+
+    from glyph_web.settings import Settings
+
+    class Recording(EndlessBackend):
+        def answer(self, request, settings, stop):
+            self.requests.append(request)
+            return super().answer(request, settings, stop)
+
+    backend = Recording()
+    server = Server(Settings(log_dir=str(tmp_path / "logs"), rate_limit=0), backend=backend)
+    yield server, backend
+    server.stop()
+
+
+def _ask_interactive(tmp_path, server):
+    import signal
+
+    (tmp_path / "doc.txt").write_text("The harbour master Ines Varga signed the report about 41 ships.\n" * 5)
+    proc = subprocess.Popen([sys.executable, "-m", "glyph_web", "ask", str(tmp_path / "doc.txt"), "Who signed?",
+                             "--interactive", "--backend", "openai", "--api-base", server.url + "/v1",
+                             "--api-model", "fake/glyph"], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    return proc, _Pipe(proc.stdout), _Pipe(proc.stderr), lambda: proc.send_signal(signal.SIGINT)
+
+
+def test_ctrl_c_stops_the_answer_and_keeps_the_conversation_then_ends_at_the_prompt(tmp_path, endless_server):
+    server, backend = endless_server
+    proc, out, err, interrupt = _ask_interactive(tmp_path, server)
+    try:
+        out.wait_for(b"more")  # the first answer streams
+        interrupt()
+        err.wait_for(b"(stopped)\n")
+        err.wait_for(b"> ")  # back at the prompt, the documents still read
+        proc.stdin.write(b"And then?\n")
+        proc.stdin.flush()
+        out.wait_for(b"\nmore")  # the second answer streams
+        interrupt()
+        err.wait_for(b"> ", count=2)
+        interrupt()  # Ctrl-C at the prompt ends the session
+        assert proc.wait(60) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+    errors = err.data.decode(errors="replace")
+    assert errors.count("(stopped)") == 2 and "Traceback" not in errors and "interrupted" not in errors
+    assert len(backend.requests) == 2
+    ((question, answer),) = backend.requests[1].history  # the stopped answer is part of the conversation
+    assert question == "Who signed?" and answer.startswith("more")
+    assert backend.requests[1].question == "And then?"
+
+
+def test_end_of_input_at_the_prompt_ends_the_session_cleanly(tmp_path, endless_server):
+    server, _ = endless_server
+    proc, out, err, interrupt = _ask_interactive(tmp_path, server)
+    try:
+        out.wait_for(b"more")
+        interrupt()
+        err.wait_for(b"> ")
+        proc.stdin.close()  # Ctrl-D
+        assert proc.wait(60) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+    assert "Traceback" not in err.data.decode(errors="replace") and err.data.count(b"(stopped)") == 1

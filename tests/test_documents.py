@@ -60,8 +60,11 @@ def test_blank_pages_are_skipped_with_a_note():
 
 def test_password_protected_pdf_is_refused_clearly_and_opens_with_the_password():
     locked = docgen.encrypt(docgen.pdf(["Secret figures: 42"]), user_password="s3cret")
-    with pytest.raises(DocumentError, match=r"locked.pdf is password-protected. Give its password \(--password\)"):
+    with pytest.raises(DocumentError) as refused:
         load_bytes(locked, "locked.pdf")
+    # said for every front door: no flag in it (the CLI adds its own hint)
+    assert str(refused.value) == ("locked.pdf is protected by a password: give its password, or save a copy "
+                                  "without protection and use that.")
     with pytest.raises(DocumentError, match="the password given is wrong"):
         load_bytes(locked, "locked.pdf", password="guess")
     assert load_bytes(locked, "locked.pdf", password="s3cret").text == "Secret figures: 42"
@@ -79,9 +82,11 @@ def test_damaged_pdf_is_refused():
 
 
 def test_too_many_scanned_pages_are_refused_before_rasterising():
-    with pytest.raises(DocumentError, match=r"3 pages without text \(scans\), over the limit of 2 pages; raise it "
-                                            r"with --max-pages or GLYPH_MAX_PAGES"):
+    with pytest.raises(DocumentError, match=r"3 pages without text \(scans\), over the limit of 2 pages: choose "
+                                            r"pages \(e.g. 1-2\), or split the file.$"):
         load_bytes(docgen.pdf([b"scan"] * 3), "scans.pdf", Limits(max_pages=2))
+    doc = load_bytes(docgen.pdf([b"scan"] * 3), "scans.pdf", Limits(max_pages=2), pages="2-3")
+    assert [p.label for p in doc.parts] == ["scans.pdf, page 2", "scans.pdf, page 3"]
 
 
 # --- text -------------------------------------------------------------------------------------------------
@@ -219,6 +224,34 @@ def test_unsupported_types_are_refused_by_content(data, name, words):
     with pytest.raises(DocumentError) as err:
         load_bytes(data, name)
     assert words in str(err.value)
+
+
+@pytest.mark.parametrize("data", [b"", b"   ", b" \n\n\t \r\n", "\u3000\n".encode(), b"\xef\xbb\xbf \n",
+                                  " \n".encode("utf-16"), b"\x00\x07 \n"])
+def test_whitespace_only_text_is_refused_as_an_empty_file_is(data):
+    with pytest.raises(DocumentError) as refused:
+        load_bytes(data, "blank.txt")
+    assert refused.value.key == "documents.empty"
+    assert str(refused.value) == "blank.txt is empty: it holds no text to read."
+
+
+def test_documents_with_nothing_to_read_are_refused_whatever_their_kind(tmp_path):
+    from docx import Document as Docx
+
+    buf = io.BytesIO()
+    word = Docx()
+    word.add_paragraph("   ")
+    word.save(buf)
+    with pytest.raises(DocumentError, match=r"^blank.docx is empty: it holds no text to read.$"):
+        load_bytes(buf.getvalue(), "blank.docx")
+    with pytest.raises(DocumentError, match=r"^blank.pdf has nothing to read: the pages read hold no text and are "
+                                            r"blank.$"):
+        load_bytes(docgen.pdf([None, " "]), "blank.pdf")
+    # in a set too, as an empty file is: a blank file is named, not silently added
+    (tmp_path / "a.txt").write_text("Real notes")
+    (tmp_path / "b.txt").write_text("\n  \n")
+    with pytest.raises(DocumentError, match="b.txt is empty"):
+        load_files([tmp_path / "a.txt", tmp_path / "b.txt"])
 
 
 def test_content_wins_over_the_name():

@@ -120,9 +120,13 @@ class Library:
             return self._bytes
 
     def prepare(self, paths: list[str | Path], text: str | None, options: RenderOptions,
-                count_tokens: Callable[[str], int | None] = lambda text: None) -> PreparedDocument:
-        """Read the uploads (or the pasted text), render them, and keep the result. GlyphError on bad input."""
-        docs = load_paths(paths, self.limits)  # within the page limit before any more pictures are decoded
+                count_tokens: Callable[[str], int | None] = lambda text: None, password: str | None = None,
+                pages: str | None = None) -> PreparedDocument:
+        """Read the uploads (or the pasted text), render them, and keep the result. GlyphError on bad input.
+        `password` opens encrypted PDFs; `pages` ("1-40", "3,5-9", "10-") narrows the uploads' PDFs to those
+        pages (see glyph_web.documents.pages; pasted text is always read whole)."""
+        # within the page limit before any more pictures are decoded
+        docs = load_paths(paths, self.limits, password, pages)
         if text and text.strip():
             docs.append(from_text(text, limits=self.limits))
         if not docs:

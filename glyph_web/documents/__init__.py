@@ -2,7 +2,14 @@
 
 The file type is decided by content (magic bytes), not by the name: a renamed executable is refused, a PDF
 saved as .txt is read as a PDF. Every refusal is a DocumentError whose message names the file and says what
-to do; a limit's refusal names the limit and how to raise it.
+to do; a limit's refusal names the limit. Those messages do not name the flags of any front door (the CLI adds
+its own hint: `--password`, `--pages`, `--max-pages`).
+
+A document with nothing to read (no bytes; text or Word files of only whitespace; a PDF whose pages read are
+blank and textless) is refused, whichever front door reads it, so `extract`, `render`, the page and the API agree.
+
+Page ranges (`pages`, see glyph_web.documents.pages for the syntax and what they mean for each kind of file) narrow
+PDFs to the chosen pages before their text is extracted or their scans are rasterised.
 """
 
 from __future__ import annotations
@@ -14,10 +21,12 @@ import zipfile
 from pathlib import Path, PurePath
 
 from glyph_web.documents.model import MB, Document, ImagePart, Limits, Part, TextPart
+from glyph_web.documents.pages import PageRanges, parse_pages
 from glyph_web.errors import DocumentError, Message, TooLargeError
 
-__all__ = ["Document", "DocumentError", "ImagePart", "Limits", "TextPart", "combine", "from_text", "image_pages",
-           "is_image", "load_bytes", "load_file", "load_files", "load_paths", "sniff", "too_many_image_pages"]
+__all__ = ["Document", "DocumentError", "ImagePart", "Limits", "PageRanges", "TextPart", "combine", "from_text",
+           "image_pages", "is_image", "load_bytes", "load_file", "load_files", "load_paths", "parse_pages", "sniff",
+           "too_many_image_pages"]
 
 logger = logging.getLogger(__name__)
 
@@ -84,15 +93,25 @@ def too_many_image_pages(pages: int, limits: Limits, what: Message | None = None
                          what=what or Message("documents.these_documents"), pages=pages, limit=limits.max_pages)
 
 
-def load_bytes(data: bytes, name: str, limits: Limits | None = None, password: str | None = None) -> Document:
-    """One uploaded file as a Document. `name` is only shown to people (and says nothing about the type)."""
+def load_bytes(data: bytes, name: str, limits: Limits | None = None, password: str | None = None,
+               pages: str | PageRanges | None = None) -> Document:
+    """One uploaded file as a Document. `name` is only shown to people (and says nothing about the type).
+    `pages` ("1-40", "3,5-9", "10-"; None for all) narrows a PDF to those pages (see documents.pages)."""
     limits = limits or Limits()
+    pages = parse_pages(pages)
     name = PurePath(name).name or Message("documents.upload_name")
     _check_size(len(data), name, limits)
     if not data:
         raise DocumentError("documents.empty", name=name)
     kind = sniff(data, name)
-    doc = _load(kind, data, name, limits, password)
+    if kind == "image" and pages is not None and not pages.includes(1):
+        raise DocumentError("documents.pages_picture", name=name, pages=str(pages))
+    doc = _load(kind, data, name, limits, password, pages)
+    if not doc.images and not doc.text.strip():  # nothing to read: as an empty file
+        raise (DocumentError("documents.pdf_nothing", name=name) if kind == "pdf"
+               else DocumentError("documents.empty", name=name))
+    if pages is not None and kind in ("docx", "text"):
+        doc.warnings.insert(0, Message("documents.pages_not_applied", name=name, kind=_KIND_NAMES[kind]))
     ext = PurePath(name).suffix.lower()
     if ext in _KNOWN_EXTENSIONS and ext not in EXTENSIONS[kind]:  # any other text file (.csv, .log) is welcome
         doc.warnings.insert(0, Message("documents.misnamed", name=name, kind=_KIND_NAMES[kind]))
@@ -102,8 +121,9 @@ def load_bytes(data: bytes, name: str, limits: Limits | None = None, password: s
     return doc
 
 
-def load_file(path: str | Path, limits: Limits | None = None, password: str | None = None) -> Document:
-    """A file on disk as a Document; its size is checked before it is read."""
+def load_file(path: str | Path, limits: Limits | None = None, password: str | None = None,
+              pages: str | PageRanges | None = None) -> Document:
+    """A file on disk as a Document; its size is checked before it is read. `pages`: as for load_bytes."""
     limits = limits or Limits()
     path = Path(path)
     try:
@@ -118,7 +138,7 @@ def load_file(path: str | Path, limits: Limits | None = None, password: str | No
         raise DocumentError("documents.permission_denied", path=str(path)) from None
     except OSError as exc:
         raise DocumentError("documents.unreadable_file", path=str(path), reason=exc.strerror or str(exc)) from None
-    return load_bytes(data, path.name, limits, password)
+    return load_bytes(data, path.name, limits, password, pages)
 
 
 def from_text(text: str, name: str | None = None, limits: Limits | None = None) -> Document:
@@ -135,28 +155,32 @@ def from_text(text: str, name: str | None = None, limits: Limits | None = None) 
     return Document(name=name, kind="text", parts=[TextPart(cleaned)], sha256=digest(data))
 
 
-def load_files(paths: list[str | Path], limits: Limits | None = None, password: str | None = None) -> Document:
+def load_files(paths: list[str | Path], limits: Limits | None = None, password: str | None = None,
+               pages: str | PageRanges | None = None) -> Document:
     """Several files as one context (see combine); a single file as itself."""
     if not paths:
         raise DocumentError("documents.no_document")
-    return combine(load_paths(paths, limits, password))
+    return combine(load_paths(paths, limits, password, pages))
 
 
-def load_paths(paths: list[str | Path], limits: Limits | None = None, password: str | None = None) -> list[Document]:
+def load_paths(paths: list[str | Path], limits: Limits | None = None, password: str | None = None,
+               pages: str | PageRanges | None = None) -> list[Document]:
     """Several files, read one after another within the page limit: pictures are counted from the files' first
     bytes before any is decoded, and the image pages read so far (pictures and scans) after each file, so that
-    no more than the limit's worth of page images is ever decoded for one set."""
+    no more than the limit's worth of page images is ever decoded for one set. The password and the page
+    ranges apply to every file (a range is refused before any file is read)."""
     limits = limits or Limits()
+    pages = parse_pages(pages)
     pictures = sum(_starts_as_image(p) for p in paths)
     if pictures > limits.max_pages:
         raise too_many_image_pages(pictures, limits)
     docs: list[Document] = []
-    pages = 0
+    read = 0  # image pages so far
     for number, path in enumerate(paths, 1):
-        docs.append(load_file(path, limits, password))
-        pages += image_pages(docs[-1])
-        if pages > limits.max_pages:
-            raise too_many_image_pages(pages, limits, at_least=number < len(paths))
+        docs.append(load_file(path, limits, password, pages))
+        read += image_pages(docs[-1])
+        if read > limits.max_pages:
+            raise too_many_image_pages(read, limits, at_least=number < len(paths))
     return docs
 
 
@@ -196,10 +220,11 @@ _KIND_NAMES = {"pdf": Message("documents.kind_pdf"), "docx": Message("documents.
                "text": Message("documents.kind_text"), "image": Message("documents.kind_image")}
 
 
-def _load(kind: str, data: bytes, name: str, limits: Limits, password: str | None) -> Document:
+def _load(kind: str, data: bytes, name: str, limits: Limits, password: str | None,
+          pages: PageRanges | None) -> Document:
     if kind == "pdf":
         from glyph_web.documents.pdf import load_pdf
-        return load_pdf(data, name, limits, password)
+        return load_pdf(data, name, limits, password, pages)
     if kind == "docx":
         from glyph_web.documents.docx import load_docx
         return load_docx(data, name, limits)

@@ -4,6 +4,9 @@ A page whose text layer is empty is rasterised as it is with poppler and handed 
 place in the document, so a PDF that mixes text pages and scanned pages keeps both in reading order. Blank
 pages are dropped. Password-protected files are refused unless the password is given.
 
+With page ranges (glyph_web.documents.pages) only the chosen pages are read: text is extracted and scans are
+rasterised for them alone, so the text and scan budgets count only them, and the warnings name them.
+
 Before any text is extracted the page tree is counted, and a file with more pages than could ever fit the page
 limit is refused at once: by its declared /Count when that is already too many (a lie that says fewer is caught
 by the count itself, which stops as soon as it passes the bound). Scanned pages are rasterised at SCAN_DPI, or
@@ -19,6 +22,7 @@ import math
 from glyph_web import poppler
 from glyph_web.documents.images import fit_pixels
 from glyph_web.documents.model import Document, ImagePart, Limits, Part, TextPart, clean_control_chars, digest
+from glyph_web.documents.pages import PageRanges
 from glyph_web.errors import DocumentError, Message
 
 logger = logging.getLogger(__name__)
@@ -37,27 +41,31 @@ RASTER_PIXELS = 4
 DEFAULT_PAGE = (612.0, 792.0)  # points; poppler's own fallback for a page without a usable MediaBox
 
 
-def load_pdf(data: bytes, name: str, limits: Limits, password: str | None = None) -> Document:
+def load_pdf(data: bytes, name: str, limits: Limits, password: str | None = None,
+             pages: PageRanges | None = None) -> Document:
     reader = _open(data, name, password)
-    _check_page_tree(reader, name, limits)
+    _check_page_tree(reader, name, limits)  # the whole file: it bounds what the parser walks
     try:
         count = len(reader.pages)
     except Exception:
         raise _damaged(name) from None
+    chosen = list(range(1, count + 1)) if pages is None else pages.numbers(count)
+    if pages is not None and not chosen:
+        raise DocumentError("documents.pages_none", name=name, count=count, pages=str(pages))
     from glyph_web.contracts import MAX_CHARS_PER_PAGE
 
-    texts: list[str | None] = []  # None: no text layer
+    texts: dict[int, str | None] = {}  # page number -> its text; None: no text layer
     extracted: dict[tuple, str] = {}  # by what draws the page: pages drawn alike are read once
     characters, most = 0, limits.max_pages * MAX_CHARS_PER_PAGE
-    for index in range(count):
-        page = reader.pages[index]
+    for number in chosen:
+        page = reader.pages[number - 1]
         key = _drawn_by(page)
         text = extracted.get(key) if key is not None else None
         if text is None:
             try:
                 text = clean_control_chars(page.extract_text() or "").rstrip("\n")
             except Exception:  # one unreadable page should not lose the rest
-                logger.warning("pdf %s: text of page %d failed", name, index + 1, exc_info=True)
+                logger.warning("pdf %s: text of page %d failed", name, number, exc_info=True)
                 text = ""
             if key is not None:
                 extracted[key] = text
@@ -65,15 +73,15 @@ def load_pdf(data: bytes, name: str, limits: Limits, password: str | None = None
         if characters > most:  # more than the page limit could ever show: the renderer would refuse it too
             raise DocumentError("documents.pdf_text_limit_one" if limits.max_pages == 1 else
                                 "documents.pdf_text_limit_many", name=name, limit=limits.max_pages, most=most,
-                                page=index + 1)
-        texts.append(text if text.strip() else None)
-    scanned = [i + 1 for i, t in enumerate(texts) if t is None]
+                                page=number)
+        texts[number] = text if text.strip() else None
+    scanned = [n for n, t in texts.items() if t is None]
     if len(scanned) > limits.max_pages:
         raise DocumentError("documents.pdf_scans_limit", name=name, count=len(scanned), limit=limits.max_pages)
     images = dict(zip(scanned, _rasterize(data, reader, scanned, name, limits))) if scanned else {}
     parts: list[Part] = []
     blank, kept_scans = [], []
-    for number, text in enumerate(texts, 1):
+    for number, text in texts.items():
         if text is not None:
             if parts and isinstance(parts[-1], TextPart):
                 parts[-1] = TextPart(parts[-1].text + "\n" + text)
@@ -85,6 +93,9 @@ def load_pdf(data: bytes, name: str, limits: Limits, password: str | None = None
             kept_scans.append(number)
             parts.append(ImagePart(images[number], Message("documents.scan_label", name=name, page=number)))
     warnings = []
+    if pages is not None:
+        warnings.append(Message("documents.pages_used_one" if len(chosen) == 1 else "documents.pages_used_many",
+                                name=name, pages=_pages(chosen), count=count))
     if kept_scans:
         warnings.append(Message("documents.pdf_scans_one" if len(kept_scans) == 1 else "documents.pdf_scans_many",
                                 name=name, pages=_pages(kept_scans)))

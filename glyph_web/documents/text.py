@@ -2,7 +2,8 @@
 
 Order of trust: a byte-order mark (UTF-8, UTF-16, UTF-32); strict UTF-8; GB18030 (a superset of GBK and GB2312,
 what Chinese Windows tools save) when the result reads like Chinese; Windows-1252 when the result reads like
-Western text. Anything else, and data with many NUL bytes outside UTF-16/32, is refused as binary.
+Western text. Anything else, and data with many NUL bytes outside UTF-16/32, is refused as binary. A file that
+holds only whitespace once decoded is refused as empty, like a file of no bytes.
 """
 
 from __future__ import annotations
@@ -50,11 +51,11 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
 def load_text(data: bytes, name: str) -> Document:
     text, encoding = decode_text(data, name)
     text = clean_control_chars(text)
+    if not text.strip():  # only spaces and newlines (or controls): refused as an empty file is
+        raise DocumentError("documents.empty", name=name)
     warnings = []
     if encoding not in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
         warnings.append(Message("documents.not_utf8", name=name, encoding=encoding.upper()))
-    if not text.strip():
-        warnings.append(Message("documents.no_text", name=name))
     return Document(name=name, kind="text", parts=[TextPart(text)], sha256=digest(data), warnings=warnings)
 
 
