@@ -549,3 +549,28 @@ def test_a_failure_mid_stream_is_an_error_event_then_done(tmp_path):
         assert error["code"] == "internal_error" and "bug deep" not in error["message"]  # no internals leak
         whole = _post(test_client)
         assert whole.status_code == 500 and whole.json()["error"]["type"] == "server_error"
+
+
+def test_a_file_part_can_narrow_a_pdf_to_pages(tmp_path):
+    """file.pages (glyph-web's extension of OpenAI's file part) reads only those pages; a bad range is a 400."""
+    from fastapi.testclient import TestClient
+
+    import docgen
+    from glyph_web.server import create_app
+
+    backend = FakeBackend(script("Two."))
+    app, _ = create_app(Settings(log_dir=str(tmp_path / "logs"), rate_limit=0), backend=backend, start=False)
+    scans = _data_url(docgen.pdf([b"scan", b"scan", b"scan"]), "application/pdf")
+
+    def ask(pages):
+        part = {"type": "file", "file": {"filename": "scans.pdf", "file_data": scans, "pages": pages}}
+        return client.post("/v1/chat/completions", json={"model": "g", "messages": _ask("Which pages?", part)})
+
+    with TestClient(app) as client:
+        assert ask(None).status_code == 200 and len(backend.requests[-1].pages) == 3
+        assert ask("2").status_code == 200 and len(backend.requests[-1].pages) == 1
+        assert ask("1,3").status_code == 200 and len(backend.requests[-1].pages) == 2
+        for bad in (5, "0-2", "3-1", "x"):
+            response = ask(bad)
+            assert response.status_code == 400 and response.json()["error"]["message"], bad
+        assert len(backend.requests) == 3

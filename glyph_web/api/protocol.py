@@ -181,6 +181,7 @@ class Part:
     name: str
     data: str
     picture: bool  # an image_url part, or a file part that says it is a picture (by type or name)
+    pages: str | None = None  # file.pages: the pages to read ("1-40,52"; glyph-web's extension of the file part)
 
     @property
     def declared_bytes(self) -> int:
@@ -200,10 +201,13 @@ def part_data(part: dict, kind: str, where: str, number: int) -> Part:
         if not isinstance(spec, dict) or not spec.get("file_data"):
             raise ApiError(400, Message("api.file_needs_data", where=where), param="messages")
         name, url = str(spec.get("filename") or f"file-{number}"), spec["file_data"]
+        pages = spec.get("pages")
+        if pages is not None and not isinstance(pages, str):
+            raise ApiError(400, Message("api.pages_not_text", where=where), param="messages")
     else:
         spec = part.get("image_url")
         url = spec.get("url") if isinstance(spec, dict) else spec
-        name = f"image-{number}"
+        name, pages = f"image-{number}", None
     if not isinstance(url, str) or not url.startswith("data:"):
         raise ApiError(400, Message("api.data_url_only", where=where), param="messages")
     header, sep, data = url.partition(",")
@@ -212,7 +216,7 @@ def part_data(part: dict, kind: str, where: str, number: int) -> Part:
     media = header[5:].split(";")[0].strip().lower()
     picture = (kind == "image_url" or media.startswith("image/")
                or PurePath(name).suffix.lower() in EXTENSIONS["image"])
-    return Part(where=where, name=name, data=data, picture=picture)
+    return Part(where=where, name=name, data=data, picture=picture, pages=pages or None)
 
 
 def part_bytes(part: Part) -> bytes:

@@ -176,7 +176,7 @@ def _read_documents(pending: list[Part], settings: Settings, lang: str = "en") -
     for index, part in enumerate(pending):
         blob, blobs[index] = blobs[index], b""  # each upload's bytes go once it is read
         try:
-            docs.append(load_bytes(blob, part.name, limits))
+            docs.append(load_bytes(blob, part.name, limits, pages=part.pages))
         except GlyphError as exc:
             raise api_error(exc, lang, where=part.where) from None
         pages += image_pages(docs[-1])

@@ -104,7 +104,9 @@ def load_pdf(data: bytes, name: str, limits: Limits, password: str | None = None
                                 name=name, pages=_pages(blank)))
     if not parts:
         warnings.append(Message("documents.no_text_no_scans", name=name))
-    return Document(name=name, kind="pdf", parts=parts, sha256=digest(data), warnings=warnings)
+    # the digest keys the page and KV caches: a range of the file is another document than the whole file
+    sha = digest(data) if pages is None else digest(f"{digest(data)}\0pages {chosen}".encode())
+    return Document(name=name, kind="pdf", parts=parts, sha256=sha, warnings=warnings)
 
 
 def _open(data: bytes, name: str, password: str | None):
