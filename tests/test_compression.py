@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from glyph_web.chat.compression import compression, estimate_tokens, human_bytes, kv_bytes
+from glyph_web.chat.compression import (compression, estimate_tokens, human_bytes, kv_bytes, reference_groups,
+                                        share)
 from glyph_web.render import render_text
 
 GLM41V_9B = {"layers": 40, "heads": 2, "dim": 128, "bytes": 2}  # Glyph's text model: 40 layers, 2 KV heads
@@ -16,6 +17,29 @@ def test_rows_use_the_tokenizer_when_there_is_one_and_say_when_they_estimate():
     guessed = compression(["x" * 400, "合同条款" * 10], [630, 630])
     assert guessed.estimated and [r.text_tokens for r in guessed.rows] == [100, 40]
     assert estimate_tokens("第一条 The harbour") == 3 + 3  # 3 ideographs, 12 other characters / 4
+
+
+def test_pages_known_only_together_share_their_texts_counts_by_page_size():
+    # page 2 is a picture; pages 1, 3 and 4 were drawn by the reference engine from one part of the text
+    text = "word " * 100
+    panel = compression([None, None, None, None], [600, 400, 600, 300], lambda t: len(t.split()),
+                        shared=[(text, [1, 3, 4])])
+    assert [(r.characters, r.text_tokens, r.shared) for r in panel.rows] == \
+        [(200, 40, True), (None, None, False), (200, 40, True), (100, 20, True)]
+    assert panel.characters == len(text) and panel.text_tokens == 100 and panel.shared and not panel.estimated
+    assert share(10, [1, 1, 1]) == [4, 3, 3] and share(7, [0, 0]) == [4, 3] and share(5, []) == []
+    assert sum(share(1_234, [630, 630, 630, 97])) == 1_234
+
+
+def test_reference_drawn_pages_are_grouped_by_the_part_they_show():
+    texts = ["first part", None, "second part"]  # text, a picture, text
+    # page 1 laid out by the fast engine; page 2 the picture; pages 3-4 drawn by the reference engine
+    page_texts = ["first part", None, None, None]
+    assert reference_groups(texts, page_texts, [0, 1, 2, 2]) == [("second part", [3, 4])]
+    assert reference_groups(texts, ["first part", None, "sec", "ond part"], [0, 1, 2, 2]) == []
+    # without the page-to-part map only a text-only document none of whose pages were laid out is placed
+    assert reference_groups(["a", "b"], [None, None], None) == [("a\nb", [1, 2])]
+    assert reference_groups(texts, [None] * 4, None) == []
 
 
 def test_kv_cache_of_text_against_pages():

@@ -70,6 +70,8 @@ class RenderedPages:
     fallback: str | None = None  # why the fast engine left (part of) this render to the reference engine
     # fast-engine page layouts, each with the font it was set in (None: a page it did not lay out)
     layouts: list[PageLayout | None] | None = None
+    # render_document: the index in the document's parts of the part each page shows (None: render_text, one part)
+    page_parts: list[int] | None = None
     files: list[Path] | None = None  # write_document: the page files, whose images are not kept
     sizes: list[tuple[int, int]] | None = None  # write_document: their sizes
 
@@ -194,16 +196,18 @@ def render_document(doc: Document, config: RenderConfig | None = None, *, lang: 
     config = config or RenderConfig.for_text(doc.text, lang)
     images: list[Image.Image] = []
     layouts: list = []
+    page_parts: list[int] = []
     warnings: list[str] = list(doc.warnings)
     font = None
     fallback = None
-    for part in doc.parts:
+    for index, part in enumerate(doc.parts):
         left = None if max_pages is None else max_pages - len(images)
         if isinstance(part, ImagePart):
             if left is not None and left < 1:
                 raise PageLimitError(len(images) + 1, max_pages)
             images.append(part.image)
             layouts.append(None)
+            page_parts.append(index)
         elif part.text.strip():
             try:
                 chunk = render_text(part.text, config, engine=engine, fonts_dir=fonts_dir, max_pages=left)
@@ -211,6 +215,7 @@ def render_document(doc: Document, config: RenderConfig | None = None, *, lang: 
                 raise PageLimitError(exc.pages + len(images), max_pages, estimated=True) from None
             images.extend(chunk.images)
             layouts.extend(chunk.layouts or [None] * len(chunk.images))
+            page_parts.extend([index] * len(chunk.images))
             font = chunk.font
             fallback = fallback or chunk.fallback
             warnings.extend(w for w in chunk.warnings if w not in warnings)
@@ -220,5 +225,6 @@ def render_document(doc: Document, config: RenderConfig | None = None, *, lang: 
         font = resolve_font(config, doc.text, fonts_dir)
     return RenderedPages(images=images, config=config, engine=engine, font=font, characters=doc.characters,
                          seconds=time.perf_counter() - started, warnings=warnings, fallback=fallback,
-                         layouts=layouts if any(layout is not None for layout in layouts) else None)
+                         layouts=layouts if any(layout is not None for layout in layouts) else None,
+                         page_parts=page_parts)
 
