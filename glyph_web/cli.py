@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"glyph-web {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    limits = ("max_upload_mb", "max_pages", "docx_max_unpacked_mb", "image_max_pixels")
+    limits = ("max_upload_mb", "max_pages", "docx_max_unpacked_mb", "image_max_pixels", "figures")
     rendering = ("render_config", "lang", "dpi", "newline", "engine", "fonts_dir", *limits)
     answering = ("model", "load_in_4bit", "device", "max_new_tokens", "temperature", "top_p", "repetition_penalty",
                  "kv_cache", "kv_cache_gb", "identifier_assist")

@@ -38,6 +38,7 @@ class Limits:
     max_pages: int = 100  # pages the model would read, rendered and image pages together
     docx_max_unpacked_mb: float = 100  # total size of a DOCX's zip members once unpacked
     image_max_pixels: int = 28 * 28 * 2560  # image pages are scaled down to this (2,560 visual tokens)
+    figures: bool = True  # pictures and drawings inside PDF and Word files go on as image pages
 
     @property
     def max_upload_bytes(self) -> int:

@@ -50,6 +50,8 @@ class Settings:
                                            "in MB (zip-bomb guard)", kind=float, metavar="MB")
     image_max_pixels: int = _setting(Limits.image_max_pixels, "image pages (pictures, scans) are scaled down to at "
                                      "most this many pixels", kind=int, metavar="N")
+    figures: bool = _setting(True, "pass the pictures and charts inside PDF and Word files on to the model as image "
+                             "pages, after the text they belong to (off: their text only)", kind=bool)
     request_max_megapixels: float = _setting(400, "most pixels the pictures of one API request may have together, "
                                              "in millions, read from their headers before any is decoded",
                                              kind=float, metavar="N")
@@ -138,7 +140,8 @@ class Settings:
     def limits(self) -> Limits:
         """The documents stage's Limits from these settings."""
         return Limits(max_upload_mb=self.max_upload_mb, max_pages=self.max_pages,
-                      docx_max_unpacked_mb=self.docx_max_unpacked_mb, image_max_pixels=self.image_max_pixels)
+                      docx_max_unpacked_mb=self.docx_max_unpacked_mb, image_max_pixels=self.image_max_pixels,
+                      figures=self.figures)
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser, names: tuple[str, ...]) -> None:

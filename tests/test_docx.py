@@ -341,7 +341,7 @@ def test_pictures_are_not_read_and_say_so():
     d = docx.Document()
     d.add_paragraph("Caption")
     d.add_picture(picture)
-    doc = load_docx(to_bytes(d), "photo.docx", Limits())
+    doc = load_docx(to_bytes(d), "photo.docx", Limits(figures=False))  # with figures off (tests/test_figures_docs.py)
     assert doc.text == "Caption"
     assert doc.warnings == ["photo.docx: pictures inside Word files are not read; only their text is used."]
 

@@ -8,6 +8,9 @@ its own hint: `--password`, `--pages`, `--max-pages`).
 A document with nothing to read (no bytes; text or Word files of only whitespace; a PDF whose pages read are
 blank and textless) is refused, whichever front door reads it, so `extract`, `render`, the page and the API agree.
 
+Figures inside PDFs and Word files (charts, pictures, drawings; see glyph_web.documents.figures) become image
+pages after the text they belong to, unless Limits.figures is off.
+
 Page ranges (`pages`, see glyph_web.documents.pages for the syntax and what they mean for each kind of file) narrow
 PDFs to the chosen pages before their text is extracted or their scans are rasterised.
 """
@@ -94,9 +97,11 @@ def too_many_image_pages(pages: int, limits: Limits, what: Message | None = None
 
 
 def load_bytes(data: bytes, name: str, limits: Limits | None = None, password: str | None = None,
-               pages: str | PageRanges | None = None) -> Document:
+               pages: str | PageRanges | None = None, *, room: int | None = None) -> Document:
     """One uploaded file as a Document. `name` is only shown to people (and says nothing about the type).
-    `pages` ("1-40", "3,5-9", "10-"; None for all) narrows a PDF to those pages (see documents.pages)."""
+    `pages` ("1-40", "3,5-9", "10-"; None for all) narrows a PDF to those pages (see documents.pages).
+    `room`: the image pages left for this file when it is one of a set (its figures are kept within it; see
+    documents.figures); None: the page limit."""
     limits = limits or Limits()
     pages = parse_pages(pages)
     name = PurePath(name).name or Message("documents.upload_name")
@@ -106,7 +111,7 @@ def load_bytes(data: bytes, name: str, limits: Limits | None = None, password: s
     kind = sniff(data, name)
     if kind == "image" and pages is not None and not pages.includes(1):
         raise DocumentError("documents.pages_picture", name=name, pages=str(pages))
-    doc = _load(kind, data, name, limits, password, pages)
+    doc = _load(kind, data, name, limits, password, pages, room)
     if not doc.images and not doc.text.strip():  # nothing to read: as an empty file
         raise (DocumentError("documents.pdf_nothing", name=name) if kind == "pdf"
                else DocumentError("documents.empty", name=name))
@@ -122,8 +127,8 @@ def load_bytes(data: bytes, name: str, limits: Limits | None = None, password: s
 
 
 def load_file(path: str | Path, limits: Limits | None = None, password: str | None = None,
-              pages: str | PageRanges | None = None) -> Document:
-    """A file on disk as a Document; its size is checked before it is read. `pages`: as for load_bytes."""
+              pages: str | PageRanges | None = None, *, room: int | None = None) -> Document:
+    """A file on disk as a Document; its size is checked before it is read. `pages`, `room`: as for load_bytes."""
     limits = limits or Limits()
     path = Path(path)
     try:
@@ -138,7 +143,7 @@ def load_file(path: str | Path, limits: Limits | None = None, password: str | No
         raise DocumentError("documents.permission_denied", path=str(path)) from None
     except OSError as exc:
         raise DocumentError("documents.unreadable_file", path=str(path), reason=exc.strerror or str(exc)) from None
-    return load_bytes(data, path.name, limits, password, pages)
+    return load_bytes(data, path.name, limits, password, pages, room=room)
 
 
 def from_text(text: str, name: str | None = None, limits: Limits | None = None) -> Document:
@@ -167,17 +172,21 @@ def load_paths(paths: list[str | Path], limits: Limits | None = None, password: 
                pages: str | PageRanges | None = None) -> list[Document]:
     """Several files, read one after another within the page limit: pictures are counted from the files' first
     bytes before any is decoded, and the image pages read so far (pictures and scans) after each file, so that
-    no more than the limit's worth of page images is ever decoded for one set. The password and the page
-    ranges apply to every file (a range is refused before any file is read)."""
+    no more than the limit's worth of page images is ever decoded for one set; each file's figures are kept
+    within what the files before it and the pictures after it leave. The password and the page ranges apply
+    to every file (a range is refused before any file is read)."""
     limits = limits or Limits()
     pages = parse_pages(pages)
-    pictures = sum(_starts_as_image(p) for p in paths)
+    is_picture = [_starts_as_image(p) for p in paths]
+    pictures = sum(is_picture)
     if pictures > limits.max_pages:
         raise too_many_image_pages(pictures, limits)
     docs: list[Document] = []
     read = 0  # image pages so far
     for number, path in enumerate(paths, 1):
-        docs.append(load_file(path, limits, password, pages))
+        pictures -= is_picture[number - 1]
+        # a file's figures fit in what the files before it left, less the pictures still to come
+        docs.append(load_file(path, limits, password, pages, room=limits.max_pages - read - pictures))
         read += image_pages(docs[-1])
         if read > limits.max_pages:
             raise too_many_image_pages(read, limits, at_least=number < len(paths))
@@ -221,13 +230,13 @@ _KIND_NAMES = {"pdf": Message("documents.kind_pdf"), "docx": Message("documents.
 
 
 def _load(kind: str, data: bytes, name: str, limits: Limits, password: str | None,
-          pages: PageRanges | None) -> Document:
+          pages: PageRanges | None, room: int | None) -> Document:
     if kind == "pdf":
         from glyph_web.documents.pdf import load_pdf
-        return load_pdf(data, name, limits, password, pages)
+        return load_pdf(data, name, limits, password, pages, room)
     if kind == "docx":
         from glyph_web.documents.docx import load_docx
-        return load_docx(data, name, limits)
+        return load_docx(data, name, limits, room)
     if kind == "image":
         from glyph_web.documents.images import load_image
         return load_image(data, name, limits)

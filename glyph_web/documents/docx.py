@@ -1,4 +1,4 @@
-"""Word (.docx) uploads -> one text part, in the order a reader meets the content.
+"""Word (.docx) uploads -> text parts, and the pictures between them, in the order a reader meets the content.
 
 A .docx is a zip of XML parts. python-docx opens the package and finds its parts; the text itself is read here
 from the XML, because python-docx's text leaves out some of what a reader sees on the page: list numbers and
@@ -6,12 +6,18 @@ bullets (Word computes them only when it lays out the page), and text inside tra
 controls. Headings become markdown-style `#` lines and table rows `a | b | c` lines, so that the structure stays
 visible on the rendered pages. Headers, footers, footnotes, comments and text boxes are not read.
 
+Pictures of the body (Limits.figures, on by default; see glyph_web.documents.figures) become image pages right
+after the paragraph that holds them (after the table, for a picture in a table cell), splitting the text there;
+small, repeated, huge and undecodable ones are left out with a note, and the budget is checked on their
+declared sizes before any is decoded. With figures off, pictures are dropped with a note, as they always were.
+
 The zip is checked before python-docx reads it: python-docx unpacks every part into memory, so a small upload
 that unpacks to gigabytes (a zip bomb) would exhaust memory.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import re
@@ -22,7 +28,8 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from glyph_web.documents.model import MB, Document, Limits, TextPart, clean_control_chars, digest
+from glyph_web.documents import figures as _figures
+from glyph_web.documents.model import MB, Document, ImagePart, Limits, Part, TextPart, clean_control_chars, digest
 from glyph_web.errors import DocumentError, Message
 
 if TYPE_CHECKING:
@@ -37,6 +44,15 @@ _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 def _w(tag: str) -> str:
     return f"{{{_W}}}{tag}"
+
+
+# Where pictures sit: DrawingML blips (r:embed), VML image data (r:id), and alternate content (mc:Choice, else
+# mc:Fallback: the picture Word keeps of a chart or SmartArt).
+_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
+_IMAGEDATA = "{urn:schemas-microsoft-com:vml}imagedata"
+_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_ALTERNATE, _CHOICE, _FALLBACK = f"{{{_MC}}}AlternateContent", f"{{{_MC}}}Choice", f"{{{_MC}}}Fallback"
 
 
 _VAL = _w("val")
@@ -62,16 +78,17 @@ _NESTED_LIST_STYLE = re.compile(r"List (?:Bullet|Number|Continue)? ?([2-9])", re
 _BLANK_RUNS = re.compile(r"\n{4,}")  # three or more empty lines
 
 
-def load_docx(data: bytes, name: str, limits: Limits) -> Document:
+def load_docx(data: bytes, name: str, limits: Limits, room: int | None = None) -> Document:
     """Text of a .docx in document order: headings, paragraphs, list items with their bullet/number, tables one
-    row per line.
+    row per line; with limits.figures, the pictures of the body as image parts at their place.
 
     The caller has checked that `data` is a zip holding word/document.xml and within the upload size. Raises
-    DocumentError when the file would unpack beyond `limits.docx_max_unpacked_mb` or cannot be read.
+    DocumentError when the file would unpack beyond `limits.docx_max_unpacked_mb` or cannot be read. `room`: the
+    image pages left for this file's pictures when it is one of a set (None: the page limit).
     """
     members = _check_zip(data, name, limits)
     try:
-        text = _read_text(data, name)
+        items, main = _read_body(data, name, limits.figures)
     except DocumentError:
         raise
     except Exception:  # noqa: BLE001 - any failure inside python-docx or lxml means an unreadable file
@@ -80,11 +97,88 @@ def load_docx(data: bytes, name: str, limits: Limits) -> Document:
         raise _damaged(name) from None
 
     warnings = []
-    if not text.strip():
+    tally = _figures.Tally()
+    if limits.figures:
+        parts = _with_pictures(items, main, name, limits, tally, room)
+    else:
+        parts = [TextPart(_tidy("\n".join(item for item in items if isinstance(item, str))))]
+    if not any(isinstance(p, TextPart) and p.text.strip() for p in parts):
         warnings.append(Message("documents.no_text", name=name))
-    if any(m.startswith("word/media/") for m in members):
+    if not limits.figures and any(m.startswith("word/media/") for m in members):
         warnings.append(Message("documents.word_pictures", name=name))
-    return Document(name=name, kind="docx", parts=[TextPart(text)], sha256=digest(data), warnings=warnings)
+    warnings.extend(tally.notes(name, limits))
+    if any(isinstance(p, ImagePart) for p in parts):  # (without pictures: one text part, even an empty one)
+        parts = [p for p in parts if isinstance(p, ImagePart) or p.text.strip()]
+    return Document(name=name, kind="docx", parts=parts, sha256=digest(data), warnings=warnings)
+
+
+@dataclass(frozen=True)
+class _Picture:
+    """A picture of the body, by the relationship id of its image part."""
+
+    rel_id: str
+
+
+def _with_pictures(items: list, main: DocumentPart, name: str, limits: Limits, tally: _figures.Tally,
+                   room: int | None) -> list[Part]:
+    """Text parts split at the pictures that are passed on; the others are counted in `tally`."""
+    seen: set[bytes] = set()
+    events: list = []  # for figures.fit: characters of text, and the pictures that may be passed
+    blobs: dict[int, bytes] = {}
+    chars = 0
+    for item in items:
+        if isinstance(item, str):
+            chars += len(item) + 1
+            continue
+        blob = _picture_blob(main, item.rel_id)
+        if blob is None:  # a linked (not embedded) picture, or a broken relationship
+            continue
+        size = _figures.picture_size(blob)
+        if size is None:
+            tally.unsupported += 1
+            continue
+        reason = _figures.judge(*size)
+        if reason is not None:
+            setattr(tally, reason, getattr(tally, reason) + 1)
+            continue
+        key = hashlib.sha256(blob).digest()
+        if key in seen:
+            tally.repeated += 1
+            continue
+        seen.add(key)
+        events += [chars, _figures.Figure(page=len(blobs) + 1, source=item, pixels=size[0] * size[1])]
+        blobs[id(item)] = blob
+        chars = 0
+    events.append(chars)
+    kept = {id(f.source) for f in _figures.fit(events, limits, tally, room)}
+    parts: list[Part] = []
+    lines: list[str] = []
+    for item in items:
+        if isinstance(item, str):
+            lines.append(item)
+        elif id(item) in kept:
+            tally.decoded += 1
+            picture = _figures.decode_picture(blobs[id(item)], limits)
+            if picture is None:
+                tally.unreadable += 1
+                continue
+            text = _tidy("\n".join(lines))
+            if text.strip():
+                parts.append(TextPart(text))
+            lines = []
+            tally.passed.append(len(tally.passed) + 1)
+            parts.append(ImagePart(picture, Message("documents.picture_label", name=name, number=len(tally.passed))))
+    parts.append(TextPart(_tidy("\n".join(lines))))
+    return parts
+
+
+def _picture_blob(main: DocumentPart, rel_id: str) -> bytes | None:
+    try:
+        rel = main.rels.get(rel_id)
+        return None if rel is None or rel.is_external else rel.target_part.blob
+    except Exception:  # noqa: BLE001 - a broken relationship costs the picture
+        logger.warning("picture %s of a Word document is unreadable", rel_id, exc_info=True)
+        return None
 
 
 def _damaged(name: str) -> DocumentError:
@@ -112,7 +206,8 @@ def _check_zip(data: bytes, name: str, limits: Limits) -> list[str]:
     return [info.filename for info in infos]
 
 
-def _read_text(data: bytes, name: str) -> str:
+def _read_body(data: bytes, name: str, pictures: bool) -> tuple[list, DocumentPart]:
+    """The body as lines of text (and, with `pictures`, _Pictures) in document order, and the main part."""
     # python-docx is imported here so that importing this module stays cheap for callers that never see a .docx.
     from docx.opc.constants import CONTENT_TYPE
     from docx.package import Package
@@ -122,8 +217,8 @@ def _read_text(data: bytes, name: str) -> str:
         raise DocumentError("documents.word_template", name=name)
     if main.content_type != CONTENT_TYPE.WML_DOCUMENT_MAIN:
         raise ValueError(f"main part has content type {main.content_type!r}")
-    extractor = _Extractor(_Styles(main.styles.element), _Numbering(_numbering_root(main, name)))
-    return _tidy("\n".join(extractor.body(main.element.body)))
+    extractor = _Extractor(_Styles(main.styles.element), _Numbering(_numbering_root(main, name)), pictures)
+    return extractor.body(main.element.body), main
 
 
 def _numbering_root(main: DocumentPart, name: str) -> etree._Element | None:
@@ -340,22 +435,24 @@ class _Numbering:
 class _Extractor:
     """Lines of text from the body, with one numbering state for the whole document."""
 
-    def __init__(self, styles: _Styles, numbering: _Numbering) -> None:
+    def __init__(self, styles: _Styles, numbering: _Numbering, pictures: bool = False) -> None:
         self._styles = styles
         self._numbering = numbering
+        self._find_pictures = pictures
 
-    def body(self, body: etree._Element) -> list[str]:
-        lines: list[str] = []
+    def body(self, body: etree._Element) -> list:
+        """Lines, each followed by the _Pictures of its paragraph (of its table, for the last row)."""
+        lines: list = []
         after_table = False
         for block in _blocks(body):
             if block.tag == _TBL:
                 rows = self._table_rows(block)
-                if not rows:
-                    continue
-                if lines and lines[-1]:
-                    lines.append("")
-                lines.extend(rows)
-                after_table = True
+                if rows:
+                    if lines and lines[-1]:
+                        lines.append("")
+                    lines.extend(rows)
+                    after_table = True
+                lines.extend(self._pictures(block))
                 continue
             line = self._paragraph(block, in_table=False)
             # A table is set off by one empty line; Word's mandatory (often empty) paragraph after a table is it.
@@ -363,7 +460,11 @@ class _Extractor:
                 lines.append("")
             after_table = False
             lines.append(line)
+            lines.extend(self._pictures(block))
         return lines
+
+    def _pictures(self, block: etree._Element) -> list[_Picture]:
+        return [_Picture(rel_id) for rel_id in _pictures(block)] if self._find_pictures else []
 
     def _paragraph(self, p: etree._Element, in_table: bool) -> str:
         text = _inline_text(p).strip("\n")
@@ -448,6 +549,30 @@ def _blocks(container: etree._Element) -> Iterator[etree._Element]:
                 yield from _blocks(content)
         elif child.tag in _BLOCK_WRAPPERS:
             yield from _blocks(child)
+
+
+def _pictures(el: etree._Element) -> list[str]:
+    """Relationship ids of the pictures inside a paragraph or table, in document order; deleted content is
+    skipped, and of alternate content the first choice that holds pictures, else the fallback."""
+    found: list[str] = []
+    for child in el:
+        tag = child.tag
+        if tag == _BLIP:
+            rel_id = child.get(f"{{{_RELS}}}embed")
+            if rel_id:
+                found.append(rel_id)
+        elif tag == _IMAGEDATA:
+            rel_id = child.get(f"{{{_RELS}}}id")
+            if rel_id:
+                found.append(rel_id)
+        elif tag == _ALTERNATE:
+            choices = [_pictures(c) for c in child.iterfind(_CHOICE)]
+            chosen = next((c for c in choices if c), None)
+            found.extend(chosen if chosen is not None else
+                         [rel_id for fallback in child.iterfind(_FALLBACK) for rel_id in _pictures(fallback)])
+        elif tag not in (_w("del"), _w("moveFrom")) and isinstance(tag, str):
+            found.extend(_pictures(child))
+    return found
 
 
 def _children(parent: etree._Element, tag: str) -> Iterator[etree._Element]:

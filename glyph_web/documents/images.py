@@ -56,7 +56,7 @@ def open_page_image(data: bytes, name: str, limits: Limits) -> Image.Image:
     try:
         img.load()
         img = ImageOps.exif_transpose(img)  # phone photos are stored sideways with a rotation tag
-        img = _to_rgb(img)
+        img = to_rgb(img)
     except Exception:
         logger.warning("image %s failed to decode", name, exc_info=True)
         raise DocumentError("documents.image_truncated", name=name) from None
@@ -72,7 +72,7 @@ def fit_pixels(img: Image.Image, max_pixels: int) -> Image.Image:
     return img.resize(size, Image.Resampling.LANCZOS)
 
 
-def _to_rgb(img: Image.Image) -> Image.Image:
+def to_rgb(img: Image.Image) -> Image.Image:
     """RGB; transparency is flattened onto white, as a page would be."""
     if img.mode in ("RGBA", "LA", "P", "PA") or "transparency" in img.info:
         rgba = img.convert("RGBA")

@@ -11,6 +11,11 @@ Before any text is extracted the page tree is counted, and a file with more page
 limit is refused at once: by its declared /Count when that is already too many (a lie that says fewer is caught
 by the count itself, which stops as soon as it passes the bound). Scanned pages are rasterised at SCAN_DPI, or
 lower for pages too large for RASTER_PIXELS times the pixel budget at it, and pdftoppm never draws more.
+
+Figures (Limits.figures, on by default; see glyph_web.documents.figures): the pictures a text page draws and its
+vector drawings (charts, diagrams) follow that page's text as image pages, within the page budget, decoded (or
+rasterised, cropped to the drawing) only once their declared sizes have passed. Drawings that poppler cannot draw
+are left out with a note; they do not refuse the document as an unreadable scan does.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import logging
 import math
 
 from glyph_web import poppler
+from glyph_web.documents import figures as _figures
 from glyph_web.documents.images import fit_pixels
 from glyph_web.documents.model import Document, ImagePart, Limits, Part, TextPart, clean_control_chars, digest
 from glyph_web.documents.pages import PageRanges
@@ -42,7 +48,9 @@ DEFAULT_PAGE = (612.0, 792.0)  # points; poppler's own fallback for a page witho
 
 
 def load_pdf(data: bytes, name: str, limits: Limits, password: str | None = None,
-             pages: PageRanges | None = None) -> Document:
+             pages: PageRanges | None = None, room: int | None = None) -> Document:
+    """The PDF's text page by page, its scans and figures as image pages at their place. `room`: image pages
+    left for this file's figures when it is one of a set (None: the page limit)."""
     reader = _open(data, name, password)
     _check_page_tree(reader, name, limits)  # the whole file: it bounds what the parser walks
     try:
@@ -78,7 +86,10 @@ def load_pdf(data: bytes, name: str, limits: Limits, password: str | None = None
     scanned = [n for n, t in texts.items() if t is None]
     if len(scanned) > limits.max_pages:
         raise DocumentError("documents.pdf_scans_limit", name=name, count=len(scanned), limit=limits.max_pages)
+    tally = _figures.Tally()
+    chosen_figures = _choose_figures(reader, texts, limits, tally, room) if limits.figures else []
     images = dict(zip(scanned, _rasterize(data, reader, scanned, name, limits))) if scanned else {}
+    figure_images = _figure_images(data, reader, chosen_figures, name, limits, tally)
     parts: list[Part] = []
     blank, kept_scans = [], []
     for number, text in texts.items():
@@ -87,6 +98,8 @@ def load_pdf(data: bytes, name: str, limits: Limits, password: str | None = None
                 parts[-1] = TextPart(parts[-1].text + "\n" + text)
             else:
                 parts.append(TextPart(text))
+            parts.extend(ImagePart(img, Message("documents.figure_label", name=name, page=number))
+                         for img in figure_images.get(number, []))
         elif _is_blank(images[number]):
             blank.append(number)
         else:
@@ -102,11 +115,50 @@ def load_pdf(data: bytes, name: str, limits: Limits, password: str | None = None
     if blank:
         warnings.append(Message("documents.pdf_blank_one" if len(blank) == 1 else "documents.pdf_blank_many",
                                 name=name, pages=_pages(blank)))
+    warnings.extend(tally.notes(name, limits, _pages(sorted(set(tally.passed))) if tally.passed else ""))
     if not parts:
         warnings.append(Message("documents.no_text_no_scans", name=name))
     # the digest keys the page and KV caches: a range of the file is another document than the whole file
     sha = digest(data) if pages is None else digest(f"{digest(data)}\0pages {chosen}".encode())
     return Document(name=name, kind="pdf", parts=parts, sha256=sha, warnings=warnings)
+
+
+def _choose_figures(reader, texts: dict[int, str | None], limits: Limits, tally: _figures.Tally,
+                    room: int | None) -> list[_figures.Figure]:
+    """The figures of the text pages that fit the budget, in reading order (scans count as image pages)."""
+    found = _figures.find_pdf_figures(reader, [n for n, t in texts.items() if t is not None], tally)
+    events: list = []
+    for number, text in texts.items():
+        events.append(None if text is None else len(text))
+        events.extend(found.get(number, ()))
+    return _figures.fit(events, limits, tally, room)
+
+
+def _figure_images(data: bytes, reader, chosen: list[_figures.Figure], name: str, limits: Limits,
+                   tally: _figures.Tally) -> dict[int, list]:
+    """page number -> the pictures of its figures, in order: images decoded, drawings rasterised (cropped)."""
+    drawings = {f.page: f.box for f in chosen if f.source is None}
+    drawn: dict = {}
+    if drawings:
+        numbers = sorted(drawings)
+        try:
+            drawn = dict(zip(numbers, _rasterize(data, reader, numbers, name, limits, drawings)))
+        except DocumentError:
+            logger.warning("pdf %s: drawings could not be rasterised", name, exc_info=True)
+            tally.unreadable += len(drawings)
+    out: dict[int, list] = {}
+    for figure in chosen:
+        if figure.source is None:
+            img = drawn.get(figure.page)
+        else:
+            tally.decoded += 1
+            img = _figures.decode_pdf_image(figure.source, limits)
+            if img is None:
+                tally.unreadable += 1
+        if img is not None and not _is_blank(img):
+            out.setdefault(figure.page, []).append(img)
+            tally.passed.append(figure.page)
+    return out
 
 
 def _open(data: bytes, name: str, password: str | None):
@@ -248,21 +300,55 @@ def _raster_plan(page, limits: Limits) -> tuple[float, int, int]:
     return dpi, math.ceil(width * dpi / 72) + 1, math.ceil(height * dpi / 72) + 1
 
 
-def _rasterize(data: bytes, reader, numbers: list[int], name: str, limits: Limits):
+def _rasterize(data: bytes, reader, numbers: list[int], name: str, limits: Limits,
+               crops: dict[int, tuple | None] | None = None):
+    """The pages `numbers` (ascending) as pictures within the pixel budget; `crops` maps a page to the region
+    (points, page space) to keep of it, None for all of it."""
     jobs: list[poppler.Pages] = []
+    boxes = []  # per page, in order: the pixel box to keep, or None
     for n in numbers:
         dpi, width, height = _raster_plan(reader.pages[n - 1], limits)
+        region = (crops or {}).get(n)
+        boxes.append(_crop_pixels(reader.pages[n - 1], region, dpi) if region is not None else None)
         last = jobs[-1] if jobs else None
         if last is not None and last.last == n - 1 and (last.dpi, last.width, last.height) == (dpi, width, height):
             jobs[-1] = last._replace(last=n)
         else:
             jobs.append(poppler.Pages(n, n, dpi, width, height))
+    pending = iter(boxes)  # poppler hands the pages back in the order asked
+
+    def finish(img):
+        box = next(pending, None)
+        if box is not None:
+            left, top, right, bottom = box
+            img = img.crop((max(0, left), max(0, top), min(img.width, right), min(img.height, bottom)))
+        return fit_pixels(img, limits.image_max_pixels)
+
     try:
         # each page is scaled into the pixel budget as it is read: no more than one full-size page at a time
-        return poppler.rasterize(data, SCAN_DPI, jobs, DocumentError,
-                                 finish=lambda img: fit_pixels(img, limits.image_max_pixels))
+        return poppler.rasterize(data, SCAN_DPI, jobs, DocumentError, finish=finish)
     except DocumentError as exc:
         raise DocumentError("documents.pdf_scans_unreadable", name=name, reason=exc) from None
+
+
+def _crop_pixels(page, region: tuple, dpi: float) -> tuple[int, int, int, int] | None:
+    """A region of the page (points, page space) in the pixels pdftoppm draws at dpi; None (the whole page) for
+    a rotated page or a region that cannot be placed."""
+    try:
+        if int(page.rotation) % 360:
+            return None
+        box = page.mediabox
+        left, top = min(float(box.left), float(box.right)), max(float(box.bottom), float(box.top))
+    except Exception:
+        return None
+    x0, y0, x1, y1 = region
+    scale = dpi / 72
+    try:
+        pixels = (math.floor((x0 - left) * scale), math.floor((top - y1) * scale), math.ceil((x1 - left) * scale),
+                  math.ceil((top - y0) * scale))
+    except (OverflowError, ValueError):  # a page box that is not a number
+        return None
+    return pixels if pixels[2] - pixels[0] >= 1 and pixels[3] - pixels[1] >= 1 else None
 
 
 def _is_blank(img) -> bool:
