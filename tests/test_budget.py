@@ -263,11 +263,11 @@ def test_a_tiny_pdf_of_90000_pages_is_refused_at_once(count, monkeypatch):
 
 
 def test_a_pdf_within_the_page_bound_is_still_read_and_a_shared_page_only_once(monkeypatch):
-    from pypdf import PageObject
+    from glyph_web.documents import pdf_layout
 
     calls = []
-    extract_text = PageObject.extract_text
-    monkeypatch.setattr(PageObject, "extract_text", lambda self, *a, **k: calls.append(1) or extract_text(self))
+    read_one = pdf_layout._read_one
+    monkeypatch.setattr(pdf_layout, "_read_one", lambda *a, **k: calls.append(1) or read_one(*a, **k))
     # 10 x 10 x 10 = 1000 pages (one shared page of text): exactly at the bound of 10 x --max-pages, read
     doc = load_bytes(_shared_page_pdf(fan=(10, 10, 10), text=b"Tide table"), "thousand.pdf", Limits(max_pages=100))
     assert doc.text.split("\n") == ["Tide table"] * 1000 and doc.warnings == []

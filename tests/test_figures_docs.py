@@ -250,8 +250,9 @@ def test_a_vector_chart_is_rasterised_cropped_after_its_page_text_and_a_ruled_ta
     chart = doc.parts[1].image
     assert chart.width > chart.height  # the chart's region, not the (tall) page
     assert chart.width * chart.height < 0.5 * (PAGE[0] * PAGE[1] * (150 / 72) ** 2)
-    assert doc.parts[2].text.startswith("The figures as a table:\nr0c0 value")
-    assert doc.warnings == ["vector.pdf: the figure on page 1 is passed on as a picture, after the page's text."]
+    assert doc.parts[2].text.startswith("The figures as a table:\nr0c0 value | r0c1 value | r0c2 value")  # rows
+    assert doc.warnings == ["vector.pdf: the figure on page 1 is passed on as a picture, after the page's text.",
+                            'vector.pdf: tables are read one row per line, cells separated by " | " (tables: 1).']
 
 
 class _FakePage:

@@ -71,12 +71,11 @@ def _pdf(count: int, scans: tuple[int, ...] = ()) -> bytes:
 
 
 def test_pdf_reads_only_the_chosen_pages_and_says_which(monkeypatch):
-    from pypdf import PageObject
+    from glyph_web.documents import pdf_layout
 
     read = []
-    extract_text = PageObject.extract_text
-    monkeypatch.setattr(PageObject, "extract_text",
-                        lambda self, *a, **k: read.append(1) or extract_text(self, *a, **k))
+    read_one = pdf_layout._read_one
+    monkeypatch.setattr(pdf_layout, "_read_one", lambda *a, **k: read.append(1) or read_one(*a, **k))
     doc = load_bytes(_pdf(12), "report.pdf", pages="3,5-6,11-")
     assert doc.text == "\n".join(f"Text of page {n}" for n in (3, 5, 6, 11, 12))
     assert len(read) == 5  # the other pages' text is never extracted

@@ -373,3 +373,12 @@ def test_read_text_follows_pypdfs_pages_when_the_tree_names_a_page_twice():
     texts, notes = pdf_layout.read_text(data, reader)
     assert texts == ["Second page text", "First page text", "Second page text"]
     assert notes.fallback_pages == ()
+
+
+def test_doubled_narrow_letters_are_two_letters_not_fake_bold():
+    """'ll', 'ii', 'tt' in a proportional font stand a narrow width apart: both kept, no space between."""
+    import docgen
+    from glyph_web.documents import load_bytes
+
+    text = "really illicit little attitudes fill willing mills"
+    assert load_bytes(docgen.pdf([text]), "words.pdf").text == text

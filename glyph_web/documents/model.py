@@ -22,7 +22,8 @@ class TextPart:
 
 @dataclass(frozen=True)
 class ImagePart:
-    """A page that needs no rendering (a scanned PDF page, a picture): RGB, within the pixel budget."""
+    """A page that needs no rendering (a scanned PDF page, a picture, a figure inside a document): RGB, within
+    the pixel budget."""
 
     image: Image.Image
     label: str  # where it came from, for people: "scan.pdf, page 3"
@@ -36,9 +37,10 @@ class Document:
     """One upload (or several combined), in reading order.
 
     `parts` alternate between text to render and ready page images, in the order a reader meets them (a PDF
-    whose page 3 is a scan gives text, image, text). `sha256` is the digest of the uploaded bytes (of the
-    digests, for a combined set) and keys caches. `warnings` are sentences for the user: Messages (str holding
-    the English text, with `.render(lang)` for the page's language).
+    whose page 3 is a scan gives text, image, text; a figure follows the text of its page or paragraph).
+    `sha256` is the digest of the uploaded bytes (of the digests, for a combined set) and keys caches.
+    `warnings` are sentences for the user: Messages (str holding the English text, with `.render(lang)` for the
+    page's language).
     """
 
     name: str

@@ -26,8 +26,9 @@ import math
 
 from glyph_web import poppler
 from glyph_web.documents import figures as _figures
+from glyph_web.documents import pdf_layout
 from glyph_web.documents.images import fit_pixels
-from glyph_web.documents.model import Document, ImagePart, Limits, Part, TextPart, clean_control_chars, digest
+from glyph_web.documents.model import Document, ImagePart, Limits, Part, TextPart, digest
 from glyph_web.documents.pages import PageRanges
 from glyph_web.errors import DocumentError, Message
 
@@ -62,27 +63,8 @@ def load_pdf(data: bytes, name: str, limits: Limits, password: str | None = None
         raise DocumentError("documents.pages_none", name=name, count=count, pages=str(pages))
     from glyph_web.contracts import MAX_CHARS_PER_PAGE
 
-    texts: dict[int, str | None] = {}  # page number -> its text; None: no text layer
-    extracted: dict[tuple, str] = {}  # by what draws the page: pages drawn alike are read once
-    characters, most = 0, limits.max_pages * MAX_CHARS_PER_PAGE
-    for number in chosen:
-        page = reader.pages[number - 1]
-        key = _drawn_by(page)
-        text = extracted.get(key) if key is not None else None
-        if text is None:
-            try:
-                text = clean_control_chars(page.extract_text() or "").rstrip("\n")
-            except Exception:  # one unreadable page should not lose the rest
-                logger.warning("pdf %s: text of page %d failed", name, number, exc_info=True)
-                text = ""
-            if key is not None:
-                extracted[key] = text
-        characters += len(text)
-        if characters > most:  # more than the page limit could ever show: the renderer would refuse it too
-            raise DocumentError("documents.pdf_text_limit_one" if limits.max_pages == 1 else
-                                "documents.pdf_text_limit_many", name=name, limit=limits.max_pages, most=most,
-                                page=number)
-        texts[number] = text if text.strip() else None
+    most = limits.max_pages * MAX_CHARS_PER_PAGE  # more than the page limit could ever show: refused
+    texts, notes = _read_texts(data, reader, password, chosen, name, limits, most)
     scanned = [n for n, t in texts.items() if t is None]
     if len(scanned) > limits.max_pages:
         raise DocumentError("documents.pdf_scans_limit", name=name, count=len(scanned), limit=limits.max_pages)
@@ -116,11 +98,63 @@ def load_pdf(data: bytes, name: str, limits: Limits, password: str | None = None
         warnings.append(Message("documents.pdf_blank_one" if len(blank) == 1 else "documents.pdf_blank_many",
                                 name=name, pages=_pages(blank)))
     warnings.extend(tally.notes(name, limits, _pages(sorted(set(tally.passed))) if tally.passed else ""))
+    warnings.extend(_layout_notes(notes, name))
     if not parts:
         warnings.append(Message("documents.no_text_no_scans", name=name))
     # the digest keys the page and KV caches: a range of the file is another document than the whole file
     sha = digest(data) if pages is None else digest(f"{digest(data)}\0pages {chosen}".encode())
     return Document(name=name, kind="pdf", parts=parts, sha256=sha, warnings=warnings)
+
+
+def _read_texts(data: bytes, reader, password: str | None, chosen: list[int], name: str, limits: Limits,
+                most: int) -> tuple[dict[int, str | None], pdf_layout.LayoutNotes]:
+    """Page number -> its text in reading order (pdf_layout: tables as rows, columns one after the other,
+    running headers kept once); None for a page without a text layer (a scan, or blank). Pages drawn by the same
+    content streams and resources (a page tree naming one page many times, or pages sharing their drawing) are
+    read once: reading is the costly part, and such a file could otherwise make it a thousand times over."""
+    first: dict[tuple, int] = {}  # what draws a page -> the first chosen page drawn so
+    reads: list[int] = []
+    for number in chosen:
+        key = _drawn_by(reader.pages[number - 1])
+        if key is None or key not in first:
+            reads.append(number)
+            if key is not None:
+                first[key] = number
+    try:
+        read, notes = pdf_layout.read_text(data, reader, password, max_chars=most, pages=[n - 1 for n in reads])
+    except pdf_layout.TooMuchText as exc:
+        raise _too_much_text(name, limits, most, exc.page) from None
+    by_number = dict(zip(reads, read))
+    texts: dict[int, str | None] = {}
+    characters = 0
+    for number in chosen:
+        key = _drawn_by(reader.pages[number - 1])
+        text = by_number[number] if number in by_number else by_number[first[key]]
+        characters += len(text or "")
+        if characters > most:
+            raise _too_much_text(name, limits, most, number)
+        # "" is a page whose only line was a running header kept on another page: text, not a scan
+        texts[number] = None if text is None or (text and not text.strip()) else text
+    return texts, notes
+
+
+def _too_much_text(name: str, limits: Limits, most: int, page: int) -> DocumentError:
+    return DocumentError("documents.pdf_text_limit_one" if limits.max_pages == 1 else
+                         "documents.pdf_text_limit_many", name=name, limit=limits.max_pages, most=most, page=page)
+
+
+def _layout_notes(notes: pdf_layout.LayoutNotes, name: str) -> list[Message]:
+    """What the layout reader did, said to the reader where it changes what the model sees."""
+    said = []
+    if notes.tables:
+        said.append(Message("documents.pdf_tables", name=name, count=notes.tables))
+    if notes.columns_pages:
+        said.append(Message("documents.pdf_columns", name=name, count=notes.columns_pages))
+    if notes.headers_dropped:
+        said.append(Message("documents.pdf_running_lines", name=name, count=notes.headers_dropped))
+    if notes.fallback_pages:
+        logger.info("pdf %s: pages %s read in drawing order (pypdf)", name, _pages(list(notes.fallback_pages)))
+    return said
 
 
 def _choose_figures(reader, texts: dict[int, str | None], limits: Limits, tally: _figures.Tally,

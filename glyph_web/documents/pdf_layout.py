@@ -345,8 +345,8 @@ def _words(line: list[tuple]) -> tuple[list[_Word], bool]:
         if text.isspace():
             word = None
             continue
-        if text == last_text and abs(x0 - last_x0) < 0.25 * size:
-            continue  # drawn twice at nearly the same place (fake bold): once
+        if text == last_text and abs(x0 - last_x0) < min(0.25 * size, 0.5 * (x1 - x0)):
+            continue  # drawn twice at nearly the same place (fake bold): once; "ll" is two letters, a width apart
         last_x0, last_text = x0, text
         if text.isalpha():
             letters += 1
@@ -817,7 +817,9 @@ def _read_all(stream) -> bytes:
 def _drop_running_lines(texts: list[str | None]) -> tuple[list[str | None], int]:
     """Running headers and footers kept once: a first (or last) line that, digits aside, is the first (last) line
     of RUNNING_SHARE of the pages with text, and of RUNNING_MIN_PAGES at least, stays where it first occurs and
-    goes from the other pages. Returns the texts and the number of lines dropped."""
+    goes from the other pages. Only pages of two lines or more have a header or footer: a page's only line is
+    its content ("Text of page 3" on every page of a short file is not a running header). Returns the texts and
+    the number of lines dropped."""
     lines = [t.split("\n") if t else None for t in texts]
     with_text = [ls for ls in lines if ls]
     need = max(RUNNING_MIN_PAGES, math.ceil(RUNNING_SHARE * len(with_text)))
@@ -825,13 +827,13 @@ def _drop_running_lines(texts: list[str | None]) -> tuple[list[str | None], int]
     for end in (0, -1):  # headers, then footers
         keys: dict[str, int] = {}
         for ls in with_text:
-            if ls:
+            if len(ls) >= 2:
                 key = _running_key(ls[end])
                 keys[key] = keys.get(key, 0) + 1
         running = {key for key, n in keys.items() if n >= need and key}
         seen: set[str] = set()
         for ls in with_text:
-            if not ls:
+            if len(ls) < 2:
                 continue
             key = _running_key(ls[end])
             if key in running:
