@@ -412,3 +412,45 @@ def test_image_files_past_the_page_limit_are_refused_before_their_pixels(tmp_pat
     with pytest.raises(DocumentError, match=r"3 image pages \(pictures or scanned pages\), over the limit of 2"):
         library.prepare(paths, None, RenderOptions(max_pages=2))
     assert counted["decode_pixels"] == 0
+
+
+# --- figures within a request's page limit ----------------------------------------------------------------------
+
+
+def _report_pdf(place: str, seed: int) -> bytes:
+    """Four pages, each a sentence and a bar chart picture under it (600x400, different on every page)."""
+    from PIL import ImageDraw
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    c = canvas.Canvas(buffer, pagesize=(595, 842))
+    for page, topic in enumerate(("pumps", "valves", "energy use", "staff hours")):
+        chart = Image.new("RGB", (600, 400), "white")
+        draw = ImageDraw.Draw(chart)
+        for bar in range(4):
+            height = 60 + 70 * ((seed + page + bar) % 5)
+            draw.rectangle((60 + bar * 130, 390 - height, 150 + bar * 130, 390), fill=(40, 30 * page, 200 - seed))
+        c.setFont("Helvetica", 11)
+        c.drawString(50, 800, f"The {place} station chart below shows {topic} by quarter.")
+        c.drawImage(ImageReader(chart), 50, 350, width=450, height=300)
+        c.showPage()
+    c.save()
+    return buffer.getvalue()
+
+
+def test_figures_of_several_documents_are_cut_to_fit_the_page_limit_not_refused(api):
+    from glyph_web.documents import image_pages
+
+    north, south = _report_pdf("north", 0), _report_pdf("south", 60)
+    alone = [load_bytes(data, "x.pdf", Limits(max_pages=6)) for data in (north, south)]
+    assert [image_pages(doc) for doc in alone] == [3, 3]  # alone, each takes the six pages: three charts
+    client, backend = api(max_pages=6)
+    response = _post(client, _file_part(north, "north.pdf", "application/pdf"),
+                     _file_part(south, "south.pdf", "application/pdf"))
+    assert response.status_code == 200, response.text
+    pages = backend.requests[-1].pages
+    assert len(pages) <= 6
+    charts = [page for page in pages if page.size == (600, 400)]  # the charts keep their size; text pages differ
+    print(f"\npages reaching the backend: {[page.size for page in pages]}")
+    assert 1 <= len(charts) < 6

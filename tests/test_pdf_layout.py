@@ -382,3 +382,64 @@ def test_doubled_narrow_letters_are_two_letters_not_fake_bold():
 
     text = "really illicit little attitudes fill willing mills"
     assert load_bytes(docgen.pdf([text]), "words.pdf").text == text
+
+
+# --- end to end: through load_bytes, as users get it, and the CLI ------------------------------------------------
+
+
+ORDER_ROWS = [" | ".join(row) for row in ORDER]
+
+
+def _order_page(c):
+    lines_at(c, ["Our order for the north station:"], y=740)
+    order_table(c)
+    lines_at(c, ["Delivery is due in March."], y=560)
+
+
+NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+LEFT_TEN = [f"Gamma {n} is a sentence of the left column here." for n in NUMBERS]
+RIGHT_TEN = [f"Delta {n} is a sentence of the right column now." for n in NUMBERS]
+
+
+def _columns_page(c):
+    for i, (a, b) in enumerate(zip(LEFT_TEN, RIGHT_TEN)):  # the content stream alternates: left, right, ...
+        c.drawString(56, 760 - 14 * i, a)
+        c.drawString(310, 760 - 14 * i, b)
+
+
+def test_load_bytes_gives_a_ruled_order_table_one_row_per_line_in_order():
+    from glyph_web.documents import load_bytes
+
+    doc = load_bytes(make_pdf(_order_page), "order.pdf")
+    lines = doc.text.split("\n")
+    assert [line for line in lines if line in ORDER_ROWS] == ORDER_ROWS  # every row, whole, in order
+    start = lines.index(ORDER_ROWS[0])
+    assert lines[start - 1:start + len(ORDER_ROWS) + 1] == ["Our order for the north station:", *ORDER_ROWS,
+                                                             "Delivery is due in March."]
+    assert any("tables: 1" in warning for warning in doc.warnings)
+
+
+def test_load_bytes_reads_a_two_column_page_column_after_column():
+    from glyph_web.documents import load_bytes
+
+    doc = load_bytes(make_pdf(_columns_page), "columns.pdf")
+    where = {sentence: doc.text.index(sentence) for sentence in LEFT_TEN + RIGHT_TEN}  # each sentence whole
+    assert max(where[s] for s in LEFT_TEN) < min(where[s] for s in RIGHT_TEN)
+    assert sorted(where, key=where.get) == LEFT_TEN + RIGHT_TEN
+    assert any("pages: 1" in warning and "column" in warning for warning in doc.warnings)
+
+
+def test_the_cli_extract_prints_the_order_table_as_rows(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    path = tmp_path / "order.pdf"
+    path.write_bytes(make_pdf(_order_page))
+    proc = subprocess.run([sys.executable, "-m", "glyph_web", "extract", str(path)], capture_output=True, cwd=ROOT,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.decode().split("\n")
+    start = lines.index(ORDER_ROWS[0])
+    assert lines[start:start + len(ORDER_ROWS)] == ORDER_ROWS

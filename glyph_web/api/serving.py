@@ -144,9 +144,22 @@ def _read_documents(pending: list[Part], settings: Settings, lang: str = "en") -
     """The parts as Documents, each budget checked before the work it bounds: the pictures against the page
     limit before anything is decoded; each part's and all parts' declared size against --max-upload-mb before
     any base64 is decoded; the pictures (counted again, by content) and their pixels, from their headers, before
-    any pixel is decoded; then the image pages read so far (pictures and scans) after each document."""
-    from glyph_web.documents import image_pages, is_image, load_bytes, too_many_image_pages
+    any pixel is decoded; then the image pages read so far (pictures and scans) after each document.
+
+    Figures (documents.figures) give way to the page limit rather than have the request refused: each part's are
+    kept within the pages the parts before it take (their image pages, and their text at figures'
+    TEXT_CHARS_PER_PAGE estimate) and a page for each part still to come; a part that still comes out over
+    that (its own text pages are known only once it is read) is read again with room for fewer figures."""
+    from glyph_web.documents import ImagePart, image_pages, is_image, load_bytes, too_many_image_pages
+    from glyph_web.documents.figures import TEXT_CHARS_PER_PAGE
     from glyph_web.documents.images import image_size
+
+    def estimated_pages(doc) -> int:  # as figures.fit counts them: image pages, and text by its length
+        return sum(1 if isinstance(p, ImagePart) else -(-len(p.text) // TEXT_CHARS_PER_PAGE) for p in doc.parts)
+
+    def figures(doc) -> int:  # image pages that are figures of a PDF or a Word file
+        return sum(isinstance(p, ImagePart) and getattr(p.label, "key", None) in (
+            "documents.figure_label", "documents.picture_label") for p in doc.parts)
 
     limits = settings.limits()
     pictures = sum(part.picture for part in pending)
@@ -172,14 +185,20 @@ def _read_documents(pending: list[Part], settings: Settings, lang: str = "en") -
         raise ApiError(413, Message("api.too_many_pixels", pixels=pixels / 1e6, limit=settings.request_max_megapixels),
                        code="request_too_large")
     del images
-    docs, pages = [], 0
+    docs, pages, taken = [], 0, 0  # image pages read; estimated pages of the parts read
     for index, part in enumerate(pending):
         blob, blobs[index] = blobs[index], b""  # each upload's bytes go once it is read
+        to_come = len(pending) - index - 1  # a page at least for each later part (a picture is one)
         try:
-            docs.append(load_bytes(blob, part.name, limits, pages=part.pages))
+            doc = load_bytes(blob, part.name, limits, pages=part.pages, room=limits.max_pages - taken - to_come)
+            over = taken + estimated_pages(doc) + to_come - limits.max_pages
+            if over > 0 and figures(doc):  # each figure left out saves a page at least
+                doc = load_bytes(blob, part.name, limits, pages=part.pages, room=image_pages(doc) - over)
         except GlyphError as exc:
             raise api_error(exc, lang, where=part.where) from None
-        pages += image_pages(docs[-1])
+        docs.append(doc)
+        taken += estimated_pages(doc)
+        pages += image_pages(doc)
         if pages > limits.max_pages:  # scanned PDF pages too: stop before reading more
             exc = too_many_image_pages(pages, limits, Message("documents.request_documents"),
                                        at_least=index + 1 < len(pending))
