@@ -169,12 +169,6 @@ def _readiness(backend):
     return JSONResponse(body, status_code=200 if state.ready else 503)
 
 
-def _css() -> str:
-    from glyph_web.ui.app import CSS
-
-    return CSS
-
-
 def exposure_warning(settings: Settings) -> str | None:
     """The warning for a server that listens beyond loopback open to all (GLYPH_AUTH=off), or None."""
     from glyph_web.api.access import OPEN
@@ -242,6 +236,8 @@ def _serve_shared(settings: Settings, log_path: Path) -> int:
     from glyph_web.ui.app import build_ui
 
     backend = make_backend(settings)
+    from glyph_web.ui.app import CSS, HEAD, upload_cap
+
     demo = build_ui(backend, settings, Library(settings.limits(), cache_mb=settings.cache_mb))
     demo.queue(max_size=settings.queue_size, default_concurrency_limit=settings.gpu_concurrency)
     backend.start()
@@ -249,7 +245,7 @@ def _serve_shared(settings: Settings, log_path: Path) -> int:
 
     credentials = Credentials.from_settings(settings.auth, settings.api_key)
     demo.launch(server_name=settings.host, server_port=settings.port, share=True, prevent_thread_lock=True,
-                max_file_size=int(settings.max_upload_mb * 2**20), show_error=False, css=_css(),
+                max_file_size=upload_cap(settings), show_error=False, css=CSS, head=HEAD,
                 auth=credentials.check_user if credentials.users else None)
 
     def healthz():

@@ -226,6 +226,61 @@ def test_markdown_export_without_a_document():
     assert "Hello." in md.splitlines()
 
 
+# --- Conversations: one per document, a session's queue ---------------------------------------------------
+
+
+def test_a_sessions_conversations_come_back_with_their_document_within_a_bound():
+    from glyph_web.chat.conversation import Conversations
+
+    convs = Conversations(max_kept=2)
+    first, restored = convs.show("key-a", "d1", "a.txt")
+    assert (first.key, first.doc_id, first.name, restored) == ("key-a", "d1", "a.txt", False)
+    convs.add("About a?").status = "done"
+    assert convs.show("key-a", "d2")[0] is first and first.doc_id == "d2"  # the same document read again
+    convs.show("key-b", "d3")
+    assert list(convs.kept) == ["key-a"]
+    back, restored = convs.show("key-a", "d4")
+    assert back is first and restored and [t.question for t in back.turns] == ["About a?"]
+    assert list(convs.kept) == []  # key-b had no turns: nothing to keep
+    for key in ("key-c", "key-d", "key-e"):  # past the bound the least recently shown goes
+        convs.add(f"About {convs.current.key}?").status = "done"
+        convs.show(key, "dx")
+    assert list(convs.kept) == ["key-c", "key-d"] and convs.current.key == "key-e"
+    convs.add("Still being answered?")  # a conversation with a question waiting is never dropped
+    convs.show("key-f", "dx")
+    convs.add("And this one?").status = "done"
+    convs.show("key-g", "dx")
+    assert list(convs.kept) == ["key-e", "key-f"]  # key-e stays though older: key-c, key-d went
+    convs.set_aside()
+    assert convs.current.doc_id is None and list(convs.kept) == ["key-e", "key-f"]
+
+
+def test_queued_turns_are_answered_in_the_order_they_were_asked_over_all_conversations(prepared):
+    from glyph_web.chat.conversation import Conversations, fill_turn
+
+    convs = Conversations()
+    convs.show("a", prepared.id)
+    one = convs.add("One?")
+    convs.show("b", prepared.id)
+    two = convs.add("Two?")
+    convs.show("a", prepared.id)
+    three = convs.add("Three?")
+    order = []
+    while (found := convs.next_queued()) is not None:
+        conv, turn = found
+        turn.status = "waiting"
+        order.append(turn.question)
+        backend = FakeBackend(script(f"Answer to {turn.question}"))
+        list(fill_turn(backend, prepared, conv, turn, QUICK, threading.Event()))
+        assert turn.status == "done"
+    assert order == ["One?", "Two?", "Three?"]
+    # each question's context is the finished turns before it in its own conversation
+    assert convs.current.history(before=three) == (("One?", "Answer to One?"),)
+    assert convs.current.history(before=one) == () and two.answer == "Answer to Two?"
+    convs.requeue(one)  # asked again: after everything asked so far, its answer gone
+    assert (one.status, one.answer, one.raw, one.usage) == ("queued", "", "", None) and one.seq > three.seq
+
+
 # --- Library: documents in, pages out -----------------------------------------------------------------------
 
 

@@ -17,8 +17,9 @@ from dataclasses import replace
 import pytest
 
 from glyph_web.backends.gate import Admission
-from glyph_web.chat import Conversation, Library, RenderOptions
+from glyph_web.chat import Library, RenderOptions
 from glyph_web.chat.compression import estimate_tokens
+from glyph_web.chat.conversation import Conversations
 from glyph_web.contracts import ModelState
 from glyph_web.documents import from_text
 from glyph_web.documents.model import Document, ImagePart
@@ -223,7 +224,7 @@ def test_the_page_shows_a_fallback_documents_totals_through_its_handler(tmp_path
     text = "The pilot boat Gull 🚤 needed a new engine.\n" * 40
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        conv, _, stats, _, panel, data = handlers.prepare(None, text, 72, "br", Conversation(), "en")
+        conv, _, stats, _, panel, data, *_ = handlers.prepare(None, text, 72, "br", Conversations(), "en")
     prepared = handlers.library.get(conv.doc_id)
     assert prepared.pages.fallback
     total = table(panel)[-1]

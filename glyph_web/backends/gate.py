@@ -24,6 +24,7 @@ class Admission:
         self.queue_size = queue_size
         self.running = 0
         self.waiting = 0
+        self._arrivals: list[object] = []  # who waits, in the order they came (for `place`)
         self._cond = threading.Condition()
 
     def enter(self, stop: threading.Event | None = None) -> None:
@@ -32,6 +33,8 @@ class Admission:
             if self.running >= self.concurrency and self.waiting >= self.queue_size:
                 raise Busy(Message("backends.busy", running=self.running, waiting=self.waiting))
             self.waiting += 1
+            token = stop if stop is not None else object()
+            self._arrivals.append(token)
             try:
                 while self.running >= self.concurrency:
                     self._cond.wait(0.5)
@@ -39,7 +42,15 @@ class Admission:
                         raise Busy(Message("backends.cancelled_waiting"))
             finally:
                 self.waiting -= 1
+                self._arrivals.remove(token)
             self.running += 1
+
+    def place(self, stop: threading.Event) -> int:
+        """Read-only: the place (1 = next) among those waiting of the caller that waits in `enter` with this stop
+        event, by arrival (the gate lets in whoever wakes first, so it is the usual order, not a promise); 0 when
+        it does not wait."""
+        with self._cond:
+            return next((n for n, token in enumerate(self._arrivals, 1) if token is stop), 0)
 
     def leave(self) -> None:
         with self._cond:
