@@ -233,7 +233,7 @@ def test_on_a_laptop_typing_is_kept_while_an_answer_streams_and_the_next_questio
     _wait_answered(page)
     # per-answer figures under a finished answer, and the conversation can be downloaded
     assert "prompt tokens" in page.inner_text("#chat")
-    assert page.locator("#download").is_visible()
+    page.wait_for_selector("#download", state="visible", timeout=30_000)
     page.context.close()
 
 
