@@ -409,3 +409,22 @@ def test_render_gives_the_figure_pages_and_no_figures_the_text_alone(tmp_path):
         assert proc.returncode == 0, proc.stderr
         pages[label] = json.loads(proc.stdout)["pages"]
     assert pages["figures"] > pages["text"] == pages["no-figures"]
+
+
+def test_render_of_a_word_file_gives_its_picture_as_a_page(tmp_path):
+    d = docx.Document()
+    d.add_paragraph("Before the chart: sales by quarter.")
+    d.add_picture(_png(chart_picture()))
+    d.add_paragraph("After the chart: the outlook.")
+    memo = tmp_path / "memo.docx"
+    memo.write_bytes(docgen.to_bytes(d))
+    extracted = _run("extract", memo)
+    assert extracted.returncode == 0, extracted.stderr
+    text = tmp_path / "memo.txt"
+    text.write_bytes(extracted.stdout)
+    pages = {}
+    for label, args in {"figures": [memo], "no-figures": [memo, "--no-figures"], "text": [text]}.items():
+        proc = _run("render", *args, "--out", tmp_path / label)
+        assert proc.returncode == 0, proc.stderr
+        pages[label] = json.loads(proc.stdout)["pages"]
+    assert pages["figures"] > pages["text"] == pages["no-figures"]
