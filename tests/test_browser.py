@@ -162,11 +162,12 @@ def _box(page, selector: str) -> dict:
 
 
 def _set_max_tokens(page, value: int) -> None:
-    """The answer length, in the settings panel (opened, set, closed)."""
+    """The answer length, in the settings panel (opened, set, closed), once the page has set the tiny model's
+    short default (it does so once, when it learns the model is the tiny one)."""
     page.click("#settings > button")
-    field = page.locator("#max-tokens input[type=number]")
-    field.fill(str(value))
-    field.press("Enter")
+    page.wait_for_function("() => document.querySelector('#max-tokens input[type=number]')?.value == '256'",
+                           timeout=30_000)
+    page.locator("#max-tokens input[type=range]").fill(str(value))  # as dragging the slider does
     page.wait_for_function("(v) => document.querySelector('#max-tokens input[type=number]').value == v",
                            arg=str(value))
     page.click("#settings > button")
@@ -214,9 +215,11 @@ def test_on_a_laptop_typing_is_kept_while_an_answer_streams_and_the_next_questio
 
     # Send during the answer: the question is queued in the conversation, not dropped
     page.click("#send")
-    _wait_text(page, "#chat", draft)
+    page.wait_for_function(  # in the conversation as the last question, marked queued
+        "(q) => { const users = document.querySelectorAll('#chat .user-row');"
+        " return users.length === 2 && users[1].innerText.includes(q); }", arg=draft, timeout=30_000)
     assert page.input_value(QUESTION) == ""
-    assert _user_texts(page)[-1].strip().startswith(draft)
+    _wait_text(page, "#chat", "queued")
     page.click("#stop")
     _wait_text(page, "#chat", "(stopped)")
     # the queued question is answered next
@@ -248,11 +251,12 @@ def test_twelve_follow_ups_in_one_session_with_a_second_tab_open_are_all_answere
     _upload(other, doc)
     _pages_shown(page)
     _pages_shown(other)
-    _set_max_tokens(page, 16)
-    _set_max_tokens(other, 16)
+    # the other tab asks first (a long answer at the default length): both sessions share the one model slot
     _type_question(other, "What is this?")
-    page.press(QUESTION, "Escape")
     other.press(QUESTION, "Enter")
+    _wait_text(other, "#chat", "What is this?")
+    page.bring_to_front()
+    _set_max_tokens(page, 16)
     for n in range(1, 13):
         _type_question(page, f"Follow-up number {n}?")
         page.press(QUESTION, "Enter")

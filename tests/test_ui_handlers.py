@@ -505,6 +505,9 @@ def test_the_tiny_model_gets_short_answers_by_default_and_says_so(tmp_path, empt
     status, banner, slider, short = handlers.refresh("en", False)
     assert banner["visible"] and slider == {"__type__": "update", "value": TINY_MAX_NEW_TOKENS} and short
     assert handlers.refresh("en", True)[2] == SAME  # once a session: the person's own choice stays
+    # a person who moved the slider before the page learnt the model is tiny keeps the choice
+    moved = handlers.refresh("en", False, 64)
+    assert moved[2] == SAME and moved[3] is True
     assert t("en", "noise_banner_short", tokens=TINY_MAX_NEW_TOKENS) in handlers.banner_text("en")
     assert handlers.max_tokens_default() == TINY_MAX_NEW_TOKENS
     # --max-new-tokens given: that, and no word of short answers

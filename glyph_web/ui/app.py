@@ -35,6 +35,7 @@ from glyph_web.chat.conversation import Conversations
 from glyph_web.settings import Settings
 from glyph_web.ui.handlers import (MAX_PAGE_RANGE, MAX_PASSWORD, TINY_MAX_NEW_TOKENS, PageHandlers, Sessions,
                                    _header, _newline_choices, example_name, load_examples)
+from glyph_web.ui.gallery import pid_alive
 from glyph_web.ui.text import DEFAULT_LANG, LANG_NAMES, LANGS, pick_lang, t
 
 # Not passed to gr.File as file_types: Gradio would refuse other files itself with a generic "Invalid file type";
@@ -100,23 +101,13 @@ def _exports_folder() -> Path:
     base = Path(tempfile.gettempdir())
     for old in base.glob(f"{EXPORTS_PREFIX}*"):
         match = re.match(rf"{EXPORTS_PREFIX}(\d+)-", old.name)
-        alive = bool(match) and _pid_alive(int(match.group(1)))
+        alive = bool(match) and pid_alive(int(match.group(1)))
         stale = not match and time.time() - old.stat().st_mtime > 3600  # from versions without a pid
         if (match and not alive) or stale:
             shutil.rmtree(old, ignore_errors=True)
     folder = Path(tempfile.mkdtemp(prefix=f"{EXPORTS_PREFIX}{os.getpid()}-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
 
 
 def upload_cap(settings: Settings) -> int:
@@ -349,10 +340,13 @@ def build_ui(backend: Backend, settings: Settings, library: Library | None = Non
         reload_yes.click(reload_model, [four_bit, lang], [confirm_row, status], queue=False)
         reload_no.click(lambda: handlers.cancel_reload(), None, [confirm_row, four_bit], queue=False)
 
-        refresh = handlers.refresh  # one function for both events, as Gradio counts them
-        refresh_io = ([lang, short_set], [status, banner, max_tokens, short_set])
-        gr.Timer(2.0).tick(refresh, *refresh_io, queue=False, show_progress="hidden")
-        demo.load(refresh, *refresh_io, queue=False, show_progress="hidden")
+        # The status line and the banner every two seconds; the answer-length slider only when the page loads:
+        # a tick in flight with the slider's old value would undo what the person has just set. (A page opened
+        # while the tiny model still loads gets its short default on the next load; --model tiny gives it at once.)
+        gr.Timer(2.0).tick(lambda code: handlers.refresh(code)[:2], [lang], [status, banner], queue=False,
+                           show_progress="hidden")
+        demo.load(handlers.refresh, [lang, short_set, max_tokens], [status, banner, max_tokens, short_set],
+                  queue=False, show_progress="hidden")
     return demo
 
 

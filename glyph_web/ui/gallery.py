@@ -192,11 +192,12 @@ def page_files() -> PageFiles:
 def _remove_stale(base: Path) -> None:
     for old in base.glob(f"{PAGES_PREFIX}*"):
         match = re.match(rf"{PAGES_PREFIX}(\d+)-", old.name)
-        if match and not _pid_alive(int(match.group(1))):
+        if match and not pid_alive(int(match.group(1))):
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process of this id runs (the owner of a temp folder, before it is swept)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

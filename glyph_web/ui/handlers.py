@@ -663,13 +663,16 @@ class PageHandlers:
             text += " " + t(code, "noise_banner_short", tokens=TINY_MAX_NEW_TOKENS)
         return text
 
-    def refresh(self, code, short_set: bool = False):
+    def refresh(self, code, short_set: bool = False, current=None):
         """(status, banner, answer-length slider, short_set): the slider goes to the short default once a session,
-        when the model turns out to be the tiny demo model."""
+        when the model turns out to be the tiny demo model, and only from its untouched first value (`current`,
+        the slider as the page has it): two refreshes in flight, or a person quicker than the model, keep the
+        person's choice."""
         state = self.backend.state()
         slider: Any = _same()
         if state.noise and not short_set and self.tiny_default():
-            slider, short_set = gr.update(value=TINY_MAX_NEW_TOKENS), True
+            untouched = current is None or _number(current) == min(self.settings.max_new_tokens, 8192)
+            slider, short_set = (gr.update(value=TINY_MAX_NEW_TOKENS) if untouched else _same()), True
         return _status_text(self.backend, code, state), gr.update(visible=state.noise), slider, short_set
 
     def status_text(self, code: str) -> str:
@@ -677,6 +680,13 @@ class PageHandlers:
 
 
 # --- what the handlers show ----------------------------------------------------------------------------------
+
+
+def _number(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def download_name(prepared: PreparedDocument | None, day: datetime.date | None = None) -> str:
