@@ -113,13 +113,11 @@ def _read_texts(data: bytes, reader, password: str | None, chosen: list[int], na
     content streams and resources (a page tree naming one page many times, or pages sharing their drawing) are
     read once: reading is the costly part, and such a file could otherwise make it a thousand times over."""
     first: dict[tuple, int] = {}  # what draws a page -> the first chosen page drawn so
-    reads: list[int] = []
+    source: dict[int, int] = {}  # page number -> the page whose text it has (itself, or the first drawn alike)
     for number in chosen:
         key = _drawn_by(reader.pages[number - 1])
-        if key is None or key not in first:
-            reads.append(number)
-            if key is not None:
-                first[key] = number
+        source[number] = first.setdefault(key, number) if key is not None else number
+    reads = [number for number in chosen if source[number] == number]
     try:
         read, notes = pdf_layout.read_text(data, reader, password, max_chars=most, pages=[n - 1 for n in reads])
     except pdf_layout.TooMuchText as exc:
@@ -128,8 +126,7 @@ def _read_texts(data: bytes, reader, password: str | None, chosen: list[int], na
     texts: dict[int, str | None] = {}
     characters = 0
     for number in chosen:
-        key = _drawn_by(reader.pages[number - 1])
-        text = by_number[number] if number in by_number else by_number[first[key]]
+        text = by_number[source[number]]
         characters += len(text or "")
         if characters > most:
             raise _too_much_text(name, limits, most, number)
