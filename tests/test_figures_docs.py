@@ -393,22 +393,29 @@ def _run(*args):
                           env=dict(os.environ), timeout=120)
 
 
+def _render_more_pages_than_the_text(document, tmp_path) -> str:
+    """`render` of the document gives more pages than its extracted text alone, and with --no-figures the text's
+    pages; returns what `extract` said on stderr."""
+    extracted = _run("extract", document)
+    assert extracted.returncode == 0, extracted.stderr
+    text = tmp_path / "extracted.txt"
+    text.write_bytes(extracted.stdout)
+    pages = {}
+    for label, args in {"figures": [document], "no-figures": [document, "--no-figures"], "text": [text]}.items():
+        proc = _run("render", *args, "--out", tmp_path / label)
+        assert proc.returncode == 0, proc.stderr
+        pages[label] = json.loads(proc.stdout)["pages"]
+    assert pages["figures"] > pages["text"] == pages["no-figures"]
+    return extracted.stderr.decode()
+
+
 def test_render_gives_the_figure_pages_and_no_figures_the_text_alone(tmp_path):
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(make_pdf([{"text": "Quarterly report\nSales by quarter are in the chart below.",
                                "images": [(chart_picture(), 50, 350, 450, 300)]},
                               {"text": "Page two: outlook."}]))
-    extracted = _run("extract", pdf)
-    assert extracted.returncode == 0, extracted.stderr
-    assert "note: report.pdf, page 1: figure is passed on as an image" in extracted.stderr.decode()
-    text = tmp_path / "report.txt"
-    text.write_bytes(extracted.stdout)
-    pages = {}
-    for label, args in {"figures": [pdf], "no-figures": [pdf, "--no-figures"], "text": [text]}.items():
-        proc = _run("render", *args, "--out", tmp_path / label)
-        assert proc.returncode == 0, proc.stderr
-        pages[label] = json.loads(proc.stdout)["pages"]
-    assert pages["figures"] > pages["text"] == pages["no-figures"]
+    notes = _render_more_pages_than_the_text(pdf, tmp_path)
+    assert "note: report.pdf, page 1: figure is passed on as an image" in notes
 
 
 def test_render_of_a_word_file_gives_its_picture_as_a_page(tmp_path):
@@ -418,13 +425,4 @@ def test_render_of_a_word_file_gives_its_picture_as_a_page(tmp_path):
     d.add_paragraph("After the chart: the outlook.")
     memo = tmp_path / "memo.docx"
     memo.write_bytes(docgen.to_bytes(d))
-    extracted = _run("extract", memo)
-    assert extracted.returncode == 0, extracted.stderr
-    text = tmp_path / "memo.txt"
-    text.write_bytes(extracted.stdout)
-    pages = {}
-    for label, args in {"figures": [memo], "no-figures": [memo, "--no-figures"], "text": [text]}.items():
-        proc = _run("render", *args, "--out", tmp_path / label)
-        assert proc.returncode == 0, proc.stderr
-        pages[label] = json.loads(proc.stdout)["pages"]
-    assert pages["figures"] > pages["text"] == pages["no-figures"]
+    _render_more_pages_than_the_text(memo, tmp_path)

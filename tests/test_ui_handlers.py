@@ -414,15 +414,22 @@ def test_clear_empties_the_conversation_for_good(handlers):
     assert handlers.backend.requests[-1].history == ()
 
 
-def test_clear_while_an_answer_streams_stops_it(tmp_path, empty_fonts_dir):
+def _answering(tmp_path, fonts_dir, *questions):
+    """Handlers over a held backend with `questions` asked in session s1 and the first answer being written:
+    (backend, handlers, conversations, the ask stream)."""
     backend = Held()
-    handlers = make_handlers(tmp_path, empty_fonts_dir, backend=backend)
+    handlers = make_handlers(tmp_path, fonts_dir, backend=backend)
     convs = prepared_conversations(handlers)
-    handlers.submit("First?", convs, "en", "s1")
-    handlers.submit("Second?", convs, "en", "s1")
+    for question in questions:
+        handlers.submit(question, convs, "en", "s1")
     stream = handlers.ask("", convs, 64, 0.0, True, "en", session="s1")
     while not backend.started.is_set():
         next(stream)
+    return backend, handlers, convs, stream
+
+
+def test_clear_while_an_answer_streams_stops_it(tmp_path, empty_fonts_dir):
+    backend, handlers, convs, stream = _answering(tmp_path, empty_fonts_dir, "First?", "Second?")
     handlers.clear_chat(convs, "en", "s1")
     *_, last = stream  # the answer was stopped, the queued question went with the conversation
     assert convs.current.turns == [] and last[0] == [] and len(backend.requests) == 1
@@ -457,13 +464,7 @@ def test_edit_puts_the_last_question_back_and_sending_replaces_that_turn(handler
 
 
 def test_edit_and_regenerate_wait_for_a_running_answer(tmp_path, empty_fonts_dir):
-    backend = Held()
-    handlers = make_handlers(tmp_path, empty_fonts_dir, backend=backend)
-    convs = prepared_conversations(handlers)
-    handlers.submit("First?", convs, "en", "s1")
-    stream = handlers.ask("", convs, 64, 0.0, True, "en", session="s1")
-    while not backend.started.is_set():
-        next(stream)
+    backend, handlers, convs, stream = _answering(tmp_path, empty_fonts_dir, "First?")
     with pytest.warns(UserWarning, match=re.escape(t("en", "answer_running"))):
         assert handlers.regenerate(convs, "en", "s1") == (SAME, SAME)
     with pytest.warns(UserWarning, match=re.escape(t("en", "answer_running"))):
@@ -627,13 +628,7 @@ def test_a_file_refused_for_good_is_taken_off_the_upload_list(handlers, uploaded
 
 
 def test_an_answer_left_by_a_page_that_went_away_ends_stopped_and_frees_the_gate(tmp_path, empty_fonts_dir):
-    backend = Held()
-    handlers = make_handlers(tmp_path, empty_fonts_dir, backend=backend)
-    convs = prepared_conversations(handlers)
-    handlers.submit("First?", convs, "en", "s1")
-    stream = handlers.ask("", convs, 64, 0.0, True, "en", session="s1")
-    while not backend.started.is_set():
-        next(stream)
+    backend, handlers, convs, stream = _answering(tmp_path, empty_fonts_dir, "First?")
     stream.close()  # Gradio closes the generator of a page that is gone
     (turn,) = convs.current.turns
     assert turn.status == "stopped" and handlers.admission.running == 0
